@@ -1,0 +1,37 @@
+# Two commands do all the set-up on a fresh machine:
+#   make demo   builds a demo exam (3 variants) into output/
+#   make test   runs the test suite
+VENV    ?= .venv
+PYTHON  ?= python3
+BIN      = $(VENV)/bin
+STAMP    = $(VENV)/.installed-stamp
+
+.PHONY: setup tex demo test check bench clean
+
+setup: $(STAMP) tex
+
+# torch is pinned first: the CPU build of 2.13.0 lies on this disk; the package's own
+# requirement is a range it satisfies, so nothing bigger is pulled in afterwards.
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q torch==2.13.0
+	$(BIN)/pip install -q -e '.[test]'
+	touch $(STAMP)
+
+tex:
+	@bash scripts/install-tex.sh
+
+demo: setup
+	$(BIN)/examgen build bank/exams/demo.yaml --seed 7 --variants 3 --out output
+
+test: setup
+	$(BIN)/python -m pytest -q
+
+check: setup
+	$(BIN)/examgen check --samples 200
+
+bench: setup
+	$(BIN)/python benchmarks/run.py
+
+clean:
+	rm -rf output .pytest_cache

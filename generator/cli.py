@@ -1,0 +1,119 @@
+"""The command line: parses options and calls the pipeline; user errors become one line and exit 1."""
+from __future__ import annotations
+
+import json
+import os
+import sys
+from functools import wraps
+from pathlib import Path
+from typing import Any, Callable, Optional
+
+import typer
+
+from .errors import ExamgenError
+
+app = typer.Typer(add_completion=False, no_args_is_help=True,
+                  help="Generate exam variants from a bank of deep-learning question templates.")
+
+
+def fail(message: str) -> None:
+    typer.echo(f"examgen: error: {message}", err=True)
+    raise typer.Exit(code=1)
+
+
+def user_errors(fn: Callable) -> Callable:
+    """Turn ExamgenError into one clear line and a non-zero exit; real bugs keep their traceback."""
+    @wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except ExamgenError as err:
+            fail(str(err))
+    return wrapper
+
+
+@app.command()
+@user_errors
+def build(
+    spec: Optional[Path] = typer.Argument(None, help="Exam spec YAML (default: bank/exams/default.yaml)."),
+    seed: int = typer.Option(..., "--seed", help="Exam seed: the same seed gives the same PDFs."),
+    variants: int = typer.Option(1, "--variants", min=1, max=999, help="How many variants (one per student)."),
+    out: Path = typer.Option(Path("output"), "--out", help="Output folder."),
+    jobs: int = typer.Option(os.cpu_count() or 1, "--jobs", min=1, help="Documents compiled in parallel."),
+    device: str = typer.Option("cpu", "--device", help="Torch device for solvers: cpu, cuda or auto."),
+) -> None:
+    """Build exam, solutions and answer-key PDFs for SEED into OUT/<exam-id>-seed<SEED>/."""
+    from .build import BuildOptions, build as run_build
+    from .paths import default_spec
+    from .progress import BarReporter
+
+    options = BuildOptions(spec or default_spec(), seed, variants, out, jobs, device)
+    with BarReporter() as reporter:
+        result = run_build(options, reporter)
+    typer.echo(f"built {len(result.documents)} PDFs in {result.folder}")
+
+
+@app.command("list")
+@user_errors
+def list_templates(
+    as_json: bool = typer.Option(False, "--json", help="Print a JSON list."),
+    kind: Optional[str] = typer.Option(None, "--kind", help="Only this kind (numeric, multiple-choice, ...)."),
+    topic: Optional[str] = typer.Option(None, "--topic", help="Only templates with this topic."),
+) -> None:
+    """List the bank: id, title, topics, marks, kind and source question."""
+    from .bank import load_bank
+
+    rows = [t for t in sorted(load_bank().values(), key=lambda t: t.id)
+            if (kind is None or t.kind == kind) and (topic is None or topic in t.topics)]
+    records = [{"id": t.id, "title": t.title, "topics": list(t.topics), "marks": t.marks, "kind": t.kind,
+                "source": str(t.source), "presets": list(t.presets)} for t in rows]
+    if as_json:
+        typer.echo(json.dumps(records, indent=2))
+        return
+    from .progress import print_table
+
+    print_table(["id", "title", "topics", "marks", "kind", "source"],
+                [[r["id"], r["title"], ", ".join(r["topics"]), f"{r['marks']:g}", r["kind"], r["source"]]
+                 for r in records])
+
+
+@app.command()
+@user_errors
+def solve(
+    template_id: str = typer.Argument(..., help="Template id (see `examgen list`)."),
+    seed: int = typer.Option(0, "--seed", help="Seed for the drawn values."),
+    preset: Optional[str] = typer.Option(None, "--preset", help="Use a named preset (a paper's own values)."),
+    assign: list[str] = typer.Option([], "--set", help="Fix one parameter: name=value (repeatable)."),
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
+    device: str = typer.Option("cpu", "--device", help="Torch device: cpu, cuda or auto."),
+) -> None:
+    """Solve one instance of a template: its values, answers, question and worked solution."""
+    from .preview import solve_one
+
+    record = solve_one(template_id, seed, preset, _assignments(assign), device)
+    if as_json:
+        typer.echo(json.dumps(record, indent=2))
+        return
+    from .progress import print_solution
+
+    print_solution(record)
+
+
+def _assignments(items: list[str]) -> dict[str, Any]:
+    from .domains import parse_cli_value
+
+    out = {}
+    for item in items:
+        name, eq, value = item.partition("=")
+        if not eq or not name.strip():
+            raise ExamgenError(f"--set {item!r}: expected name=value")
+        out[name.strip()] = parse_cli_value(value)
+    return out
+
+
+def main() -> None:
+    app(prog_name="examgen")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,118 @@
+"""The compile stage: pdflatex in a private folder, no shell escape, file access kept to that folder."""
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+from .errors import LatexError, SetupError
+
+MAX_PASSES = 3
+TIMEOUT_S = 120
+
+
+@dataclass(frozen=True)
+class Job:
+    """One document to compile: `tex` inside its own build folder, `label` for messages."""
+
+    tex: Path
+    label: str
+
+
+def pdflatex() -> str:
+    """Path of pdflatex, or a clear error telling how to install it."""
+    found = shutil.which("pdflatex")
+    if not found:
+        raise SetupError("pdflatex not found: run `make setup` (installs TeX Live from Debian's packages)")
+    return found
+
+
+def _env(folder: Path) -> dict[str, str]:
+    """Paranoid kpathsea settings and a fixed date, so output is confined and byte-reproducible."""
+    env = dict(os.environ)
+    env.update({"openout_any": "p", "openin_any": "p", "TEXMFOUTPUT": str(folder),
+                "shell_escape": "f", "SOURCE_DATE_EPOCH": "0", "FORCE_SOURCE_DATE": "1"})
+    return env
+
+
+def log_excerpt(log: str, lines: int = 6) -> str:
+    """The error lines of a LaTeX log: the '!' line, its context and the l.<n> line."""
+    text = log.splitlines()
+    for i, line in enumerate(text):
+        if line.startswith("!"):
+            return " | ".join(s.strip() for s in text[i:i + lines] if s.strip())
+    return " | ".join(s.strip() for s in text[-lines:] if s.strip())
+
+
+def source_lines(tex: Path, log: str, around: int = 1) -> str:
+    """The .tex lines the log points at (l.<n>), to quote in the error."""
+    match = re.search(r"^l\.(\d+)", log, re.M)
+    if not match:
+        return ""
+    n = int(match.group(1))
+    src = tex.read_text(encoding="utf-8").splitlines()
+    return " | ".join(f"{i + 1}: {src[i].strip()}" for i in range(max(0, n - 1 - around), min(len(src), n + around)))
+
+
+def compile_tex(job: Job) -> Path:
+    """Compile one .tex to PDF in its folder (rerunning for references); raise LatexError on failure."""
+    folder = job.tex.parent
+    cmd = [pdflatex(), "-no-shell-escape", "-interaction=nonstopmode", "-halt-on-error",
+           "-file-line-error-style", job.tex.name]
+    for _ in range(MAX_PASSES):
+        try:
+            run = subprocess.run(cmd, cwd=folder, env=_env(folder), capture_output=True,
+                                 timeout=TIMEOUT_S, stdin=subprocess.DEVNULL)
+        except subprocess.TimeoutExpired:
+            raise LatexError(f"{job.label}: pdflatex ran past {TIMEOUT_S}s on {job.tex}") from None
+        log = _read_log(job.tex)
+        if run.returncode != 0:
+            raise LatexError(_failure(job, log))
+        if "Rerun to get" not in log and "Label(s) may have changed" not in log:
+            break
+    return job.tex.with_suffix(".pdf")
+
+
+def _read_log(tex: Path) -> str:
+    path = tex.with_suffix(".log")
+    return path.read_text(encoding="latin-1") if path.exists() else ""
+
+
+def _failure(job: Job, log: str) -> str:
+    quoted = source_lines(job.tex, log)
+    culprit = _culprit(job.tex, log)
+    where = f" in question {culprit}" if culprit else ""
+    return (f"{job.label}: LaTeX error{where}: {log_excerpt(log)}"
+            + (f" || source {job.tex.name}: {quoted}" if quoted else ""))
+
+
+def _culprit(tex: Path, log: str) -> str | None:
+    """The template id whose text holds the failing line (the .tex marks each question with it)."""
+    match = re.search(r"^l\.(\d+)", log, re.M)
+    if not match:
+        return None
+    lines = tex.read_text(encoding="utf-8").splitlines()[: int(match.group(1))]
+    for line in reversed(lines):
+        found = re.match(r"% examgen-template: (\S+)", line)
+        if found:
+            return found.group(1)
+    return None
+
+
+def compile_all(jobs: list[Job], workers: int, on_done: Callable[[Job], None] | None = None) -> list[Path]:
+    """Compile documents in parallel; the first failure is raised after the others stop."""
+    with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
+        futures = [pool.submit(_one, job, on_done) for job in jobs]
+        return [f.result() for f in futures]
+
+
+def _one(job: Job, on_done: Callable[[Job], None] | None) -> Path:
+    pdf = compile_tex(job)
+    if on_done:
+        on_done(job)
+    return pdf

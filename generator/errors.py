@@ -1,0 +1,38 @@
+"""One error tree: the CLI catches ExamgenError and prints one line; anything else is a bug."""
+from __future__ import annotations
+
+
+class ExamgenError(Exception):
+    """Base of every error a user can cause and fix (bad bank file, bad spec, unsatisfiable rule...)."""
+
+
+class BankError(ExamgenError):
+    """A question template file is malformed, or a template id is unknown."""
+
+
+class SpecError(ExamgenError):
+    """An exam spec is malformed or asks for something the bank cannot give."""
+
+
+class ParamError(ExamgenError):
+    """A parameter value given with --set or in a preset is not valid for its template."""
+
+
+class SamplingError(ExamgenError):
+    """A template's validity rules could not be satisfied within the try budget."""
+
+
+class SolveError(ExamgenError):
+    """A solver failed on an instance."""
+
+
+class RenderError(ExamgenError):
+    """A Jinja template could not be rendered (undefined variable, syntax error)."""
+
+
+class LatexError(ExamgenError):
+    """pdflatex failed; the message quotes the offending lines of the log."""
+
+
+class SetupError(ExamgenError):
+    """Something the build needs (pdflatex, a device) is missing on this machine."""

@@ -1,0 +1,1 @@
+"""Exports of a built exam beyond the PDFs (machine-readable answer keys)."""

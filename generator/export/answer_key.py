@@ -1,0 +1,33 @@
+"""answer-key.json: every variant's parameters and answers, by question."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from ..models import ExamSpec, Variant
+from ..sample import describe
+
+
+def variant_record(variant: Variant) -> dict[str, Any]:
+    questions = []
+    for number, (section, instances) in enumerate(zip(variant.sections, variant.instances), start=1):
+        for question, instance in zip(section.questions, instances):
+            questions.append({
+                "number": number,
+                "parts": [{"label": f"{number}{p.label}", "marks": p.marks, "answer": p.answer}
+                          for p in question.parts],
+                "template": instance.template.id,
+                **describe(instance),
+            })
+    return {"variant": variant.number, "questions": questions}
+
+
+def answer_key(spec: ExamSpec, seed: int, variants: list[Variant]) -> dict[str, Any]:
+    return {"exam": spec.id, "title": spec.title, "seed": seed,
+            "variants": [variant_record(v) for v in variants]}
+
+
+def write_answer_key(path: Path, spec: ExamSpec, seed: int, variants: list[Variant]) -> None:
+    path.write_text(json.dumps(answer_key(spec, seed, variants), indent=2, sort_keys=False) + "\n",
+                    encoding="utf-8")

@@ -1,0 +1,49 @@
+"""Layer stacks as plain data ({name, layer, ...}), turned into real torch modules without eval."""
+from __future__ import annotations
+
+from typing import Any
+
+Layer = dict[str, Any]
+
+ACTIVATIONS = ("ReLU", "Sigmoid", "Tanh")
+LAYER_KEYS = {"Conv2d": ("in", "out", "kernel"), "Linear": ("in", "out"), "MaxPool2d": ("kernel",),
+              "AvgPool2d": ("kernel",), "Flatten": (), **{a: () for a in ACTIVATIONS}}
+
+
+def _pair(v: Any) -> tuple[int, int]:
+    return (int(v[0]), int(v[1])) if isinstance(v, (list, tuple)) else (int(v), int(v))
+
+
+def module(layer: Layer, device: str = "meta") -> "torch.nn.Module":  # noqa: F821
+    """The nn.Module for one layer record (on the meta device: shapes and counts, no memory)."""
+    import torch.nn as nn
+
+    kind = layer["layer"]
+    if kind not in LAYER_KEYS:
+        raise ValueError(f"unknown layer type {kind!r}")
+    if kind == "Conv2d":
+        return nn.Conv2d(layer["in"], layer["out"], _pair(layer["kernel"]), stride=_pair(layer.get("stride", 1)),
+                         padding=_pair(layer.get("padding", 0)), bias=layer.get("bias", True), device=device)
+    if kind == "Linear":
+        return nn.Linear(layer["in"], layer["out"], bias=layer.get("bias", True), device=device)
+    if kind in ("MaxPool2d", "AvgPool2d"):
+        cls = nn.MaxPool2d if kind == "MaxPool2d" else nn.AvgPool2d
+        return cls(_pair(layer["kernel"]), stride=_pair(layer.get("stride", layer["kernel"])),
+                   padding=_pair(layer.get("padding", 0)))
+    return getattr(nn, kind)()
+
+
+def code(layer: Layer) -> str:
+    """The layer as a line of PyTorch, as the papers print it: nn.Conv2d(1,2,3,stride=2,padding=1)."""
+    kind = layer["layer"]
+    args = [_code_value(layer[k]) for k in LAYER_KEYS.get(kind, ())]
+    for key in ("stride", "padding"):
+        if key in layer and layer[key] not in (1 if key == "stride" else 0, [1, 1] if key == "stride" else [0, 0]):
+            args.append(f"{key}={_code_value(layer[key])}")
+    if layer.get("bias") is False:
+        args.append("bias=False")
+    return f"nn.{kind}({', '.join(args)})"
+
+
+def _code_value(v: Any) -> str:
+    return f"({v[0]}, {v[1]})" if isinstance(v, (list, tuple)) else str(v)

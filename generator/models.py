@@ -1,0 +1,196 @@
+"""Plain data passed between the pipeline stages: spec → pick → sample → solve → render → compile → write."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+Params = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Source:
+    """The seed paper and question a template is encoded from."""
+
+    paper: str
+    question: str
+
+    def __str__(self) -> str:
+        return f"{self.paper} Q{self.question}"
+
+
+@dataclass(frozen=True)
+class Preset:
+    """Named fixed values; `paper_answers` is what the paper prints, `erratum` why it differs (if it does)."""
+
+    name: str
+    params: Params
+    paper_answers: dict[str, Any] = field(default_factory=dict)
+    erratum: str | None = None
+
+
+@dataclass(frozen=True)
+class Option:
+    """One multiple-choice option; `why` justifies it in the solutions."""
+
+    text: str
+    correct: bool
+    why: str = ""
+
+
+@dataclass(frozen=True)
+class Part:
+    """One answerable part of a question: its marks, text, worked solution and key entry."""
+
+    label: str | None
+    marks: float
+    question: str
+    solution: str
+    answer: str
+    options: tuple[Option, ...] = ()
+    draw: int | None = None          # draw this many options from the pool per variant
+    shuffle: bool = True
+    multiple: bool = False           # several options may be correct
+    space: str = "4cm"               # answer space left in the exam
+
+
+@dataclass(frozen=True)
+class Template:
+    """A question family as loaded from bank/<topic>/<id>.yaml."""
+
+    id: str
+    title: str
+    topics: tuple[str, ...]
+    kind: str
+    source: Source
+    params: dict[str, dict[str, Any]]
+    rules: tuple[str, ...]
+    solver: str | None
+    presets: dict[str, Preset]
+    stem: str
+    parts: tuple[Part, ...]
+    path: Path
+    sources: tuple[Source, ...] = ()
+    stem_solution: str = ""
+
+    @property
+    def marks(self) -> float:
+        return sum(p.marks for p in self.parts)
+
+
+@dataclass
+class Solved:
+    """What a solver returns: final answers (for the key) and intermediate values (for the worked solution)."""
+
+    answers: dict[str, Any]
+    work: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class Instance:
+    """One template with drawn values, solved: everything rendering needs."""
+
+    template: Template
+    params: Params
+    solved: Solved
+    choices: dict[int, list[Option]] = field(default_factory=dict)  # part index → options in shown order
+    preset: str | None = None
+    tries: int = 1
+
+    @property
+    def answers(self) -> dict[str, Any]:
+        return self.solved.answers
+
+
+@dataclass(frozen=True)
+class ItemSpec:
+    """One entry of an exam section: a template by id, by topic, or drawn from a pool."""
+
+    template: str | None = None
+    topic: str | None = None
+    kind: str | None = None
+    pool: tuple[str, ...] = ()
+    draw: int = 1
+    preset: str | None = None
+    marks: float | None = None
+    parts: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class SectionSpec:
+    title: str
+    items: tuple[ItemSpec, ...]
+    shuffle: bool = False
+    intro: str = ""
+
+
+@dataclass(frozen=True)
+class ExamSpec:
+    """An exam as loaded from bank/exams/<id>.yaml."""
+
+    id: str
+    title: str
+    institution: str
+    course: str
+    date: str
+    duration: str
+    instructions: tuple[str, ...]
+    sections: tuple[SectionSpec, ...]
+    path: Path
+    marks_unit: str = "marks"
+    total_marks: float | None = None
+
+
+@dataclass(frozen=True)
+class Pick:
+    """A template chosen for a slot of the exam, with the spec's overrides."""
+
+    template: Template
+    slot: str
+    preset: str | None = None
+    marks: float | None = None
+    parts: tuple[str, ...] = ()
+
+
+@dataclass
+class RenderedPart:
+    label: str
+    marks: float
+    question: str
+    solution: str
+    answer: str
+    space: str = "4cm"
+
+
+@dataclass
+class RenderedQuestion:
+    template_id: str
+    title: str
+    source: str
+    stem: str
+    stem_solution: str
+    parts: list[RenderedPart]
+
+    @property
+    def marks(self) -> float:
+        return sum(p.marks for p in self.parts)
+
+
+@dataclass
+class RenderedSection:
+    title: str
+    intro: str
+    questions: list[RenderedQuestion]
+
+    @property
+    def marks(self) -> float:
+        return sum(q.marks for q in self.questions)
+
+
+@dataclass
+class Variant:
+    """One student's paper: its instances in exam order and their rendered text."""
+
+    number: int
+    instances: list[list[Instance]]
+    sections: list[RenderedSection] = field(default_factory=list)

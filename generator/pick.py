@@ -1,0 +1,66 @@
+"""The pick stage: which templates fill each section of an exam, for one variant."""
+from __future__ import annotations
+
+import random
+
+from .bank import get_template
+from .errors import BankError, SpecError
+from .models import ExamSpec, ItemSpec, Pick, Template
+from .seeding import rng_for
+
+
+def candidates(item: ItemSpec, bank: dict[str, Template], spec: ExamSpec) -> list[Template]:
+    """The templates an item may draw from."""
+    if item.template:
+        return [_known(item.template, bank, spec)]
+    if item.pool:
+        return [_known(t, bank, spec) for t in item.pool]
+    found = [t for t in bank.values()
+             if (item.topic is None or item.topic in t.topics) and (item.kind is None or t.kind == item.kind)]
+    if not found:
+        raise SpecError(f"{spec.path}: no template has topic={item.topic!r} kind={item.kind!r}")
+    return sorted(found, key=lambda t: t.id)
+
+
+def _known(template_id: str, bank: dict[str, Template], spec: ExamSpec) -> Template:
+    try:
+        return get_template(template_id, bank)
+    except BankError as err:
+        raise SpecError(f"{spec.path}: {err}") from None
+
+
+def _check_item(item: ItemSpec, template: Template, spec: ExamSpec) -> None:
+    if item.preset and item.preset not in template.presets:
+        raise SpecError(f"{spec.path}: template {template.id} has no preset {item.preset!r} "
+                        f"(presets: {', '.join(template.presets) or 'none'})")
+    labels = {p.label for p in template.parts}
+    missing = [p for p in item.parts if p not in labels]
+    if missing:
+        raise SpecError(f"{spec.path}: template {template.id} has no part(s) {', '.join(missing)}")
+
+
+def pick_section(spec: ExamSpec, index: int, bank: dict[str, Template], seed: int, variant: int,
+                 taken: set[str]) -> list[Pick]:
+    """The picks of one section; draws avoid templates already used elsewhere in the exam."""
+    rng = rng_for("pick", seed, variant, spec.id, index)
+    picks: list[Pick] = []
+    for n, item in enumerate(spec.sections[index].items):
+        pool = candidates(item, bank, spec)
+        fresh = [t for t in pool if t.id not in taken] if len(pool) > 1 else pool
+        if len(fresh) < item.draw:
+            raise SpecError(f"{spec.path}: sections[{index}].questions[{n}]: asks for {item.draw} "
+                            f"templates but only {len(fresh)} are left to draw from")
+        chosen = fresh if item.template else rng.sample(fresh, item.draw)
+        for k, template in enumerate(chosen):
+            _check_item(item, template, spec)
+            taken.add(template.id)
+            picks.append(Pick(template, f"{index}.{n}.{k}", item.preset, item.marks, item.parts))
+    if spec.sections[index].shuffle:
+        rng.shuffle(picks)
+    return picks
+
+
+def pick_questions(spec: ExamSpec, bank: dict[str, Template], seed: int, variant: int) -> list[list[Pick]]:
+    """Every section's picks for this variant (pools and shuffles depend on seed and variant)."""
+    taken = {item.template for sec in spec.sections for item in sec.items if item.template}
+    return [pick_section(spec, i, bank, seed, variant, taken) for i in range(len(spec.sections))]

@@ -1,0 +1,179 @@
+"""The render stage: one sandboxed Jinja environment turns instances and exam specs into LaTeX."""
+from __future__ import annotations
+
+from fractions import Fraction
+from functools import lru_cache
+from typing import Any, Iterator
+
+import jinja2
+from jinja2.sandbox import SandboxedEnvironment
+
+from .errors import RenderError
+from .latexfmt import FILTERS, roman
+from .models import ExamSpec, Instance, Part, Pick, RenderedPart, RenderedQuestion, RenderedSection
+from .paths import templates_dir
+
+
+@lru_cache(maxsize=4)
+def environment(folder: str | None = None) -> SandboxedEnvironment:
+    """The one Jinja environment: LaTeX-safe delimiters, StrictUndefined, sandboxed."""
+    env = SandboxedEnvironment(
+        block_start_string="<%", block_end_string="%>",
+        variable_start_string="<<", variable_end_string=">>",
+        comment_start_string="<#", comment_end_string="#>",
+        undefined=jinja2.StrictUndefined, autoescape=False,
+        trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
+        loader=jinja2.FileSystemLoader(folder or str(templates_dir())),
+    )
+    env.filters.update(FILTERS)
+    return env
+
+
+@lru_cache(maxsize=4096)
+def _compiled(text: str) -> jinja2.Template:
+    return environment().from_string(text)
+
+
+def render_text(text: str, context: dict[str, Any], where: str) -> str:
+    """Render one piece of a bank file; errors name the file, field and template."""
+    try:
+        return _compiled(text).render(**context).strip()
+    except jinja2.TemplateSyntaxError as err:
+        raise RenderError(f"{where}: line {err.lineno}: {err.message}") from None
+    except jinja2.UndefinedError as err:
+        raise RenderError(f"{where}: {err.message}") from None
+    except jinja2.exceptions.SecurityError as err:
+        raise RenderError(f"{where}: not allowed in a template: {err}") from None
+
+
+def option_records(instance: Instance, index: int) -> list[dict[str, Any]]:
+    """The options of part `index` in shown order, labelled i), ii), ..."""
+    return [{"label": roman(i), "text": o.text, "correct": o.correct, "why": o.why}
+            for i, o in enumerate(instance.choices.get(index, []))]
+
+
+def correct_labels(instance: Instance, index: int) -> str:
+    """The key for a multiple-choice part: the labels of its correct options, or 'none'."""
+    labels = [o["label"] for o in option_records(instance, index) if o["correct"]]
+    return ", ".join(labels) if labels else "none"
+
+
+def _contexts(instance: Instance, index: int, labels: dict[str, str] | None = None
+              ) -> tuple[dict[str, Any], dict[str, Any]]:
+    """What the question may see (parameters only) and what the solution may see (everything).
+
+    `labels` maps a part's own label to the one printed, so text can say "your result from (<< labels.a >>)"."""
+    shown = {"options": option_records(instance, index), "labels": labels or {}}
+    question = {**instance.params, **shown}
+    solution = {**question, **instance.solved.work, **instance.solved.answers,
+                "correct": correct_labels(instance, index)}
+    return question, solution
+
+
+def _options_tex(options: list[dict[str, Any]], with_key: bool, ctx: dict, where: str) -> str:
+    items = []
+    for o in options:
+        text = render_text(o["text"], ctx, where)
+        if with_key:
+            verdict = r"\textbf{true}" if o["correct"] else "false"
+            why = render_text(o["why"], ctx, where) if o["why"] else ""
+            text += f" \\hfill[{verdict}]" + (f"\\\\ \\emph{{{why}}}" if why else "")
+        items.append(f"\\item[{o['label']})] {text}")
+    return "\n\\begin{itemize}\n" + "\n".join(items) + "\n\\end{itemize}"
+
+
+def render_part(instance: Instance, index: int, label: str, marks: float,
+                labels: dict[str, str] | None = None) -> RenderedPart:
+    part: Part = instance.template.parts[index]
+    where = f"{instance.template.path} (template {instance.template.id}) parts[{index}]"
+    q_ctx, s_ctx = _contexts(instance, index, labels)
+    question = render_text(part.question, q_ctx, f"{where}.question")
+    solution = render_text(part.solution, s_ctx, f"{where}.solution") if part.solution else ""
+    options = q_ctx["options"]
+    if options:
+        question += _options_tex(options, False, q_ctx, f"{where}.options")
+        solution = _options_tex(options, True, s_ctx, f"{where}.options") + "\n\n" + solution
+    answer = render_text(part.answer, s_ctx, f"{where}.answer")
+    return RenderedPart(label, marks, question, solution.strip(), answer, part.space)
+
+
+def _part_marks(pick: Pick, parts: list[int]) -> list[float]:
+    """Each part's marks, scaled when the spec overrides the question's total."""
+    own = [pick.template.parts[i].marks for i in parts]
+    if pick.marks is None or sum(own) == 0:
+        return own
+    scale = pick.marks / sum(own)
+    return [round(m * scale * 2) / 2 for m in own[:-1]] + [pick.marks - sum(round(m * scale * 2) / 2 for m in own[:-1])]
+
+
+def render_question(instance: Instance, pick: Pick, labels: Iterator[str]) -> RenderedQuestion:
+    t = instance.template
+    chosen = [i for i, p in enumerate(t.parts) if not pick.parts or p.label in pick.parts]
+    marks = _part_marks(pick, chosen)
+    shown = {t.parts[i].label or "": next(labels) for i in chosen}
+    parts = [render_part(instance, i, shown[t.parts[i].label or ""], m, shown) for i, m in zip(chosen, marks)]
+    q_ctx, s_ctx = _contexts(instance, -1, shown)
+    stem = render_text(t.stem, q_ctx, f"{t.path} (template {t.id}) question") if t.stem else ""
+    stem_sol = render_text(t.stem_solution, s_ctx, f"{t.path} (template {t.id}) solution") if t.stem_solution else ""
+    sources = ", ".join(str(s) for s in (t.source, *t.sources))
+    return RenderedQuestion(t.id, t.title, sources, stem, stem_sol, parts)
+
+
+def _labels(count: int) -> Iterator[str]:
+    if count == 1:
+        yield ""
+        return
+    for i in range(count):
+        yield chr(ord("a") + i) if i < 26 else f"a{i - 25}"
+
+
+def render_section(title: str, intro: str, instances: list[Instance], picks: list[Pick]) -> RenderedSection:
+    """A section's questions, parts lettered (a), (b), ... across the section."""
+    count = sum(len([p for p in pk.template.parts if not pk.parts or p.label in pk.parts]) for pk in picks)
+    labels = _labels(count)
+    questions = [render_question(inst, pk, labels) for inst, pk in zip(instances, picks)]
+    return RenderedSection(title, intro, questions)
+
+
+def render_document(name: str, **context: Any) -> str:
+    """A whole LaTeX document from templates/<name>."""
+    try:
+        return environment().get_template(name).render(**context)
+    except jinja2.TemplateError as err:
+        where = getattr(err, "filename", None) or name
+        line = getattr(err, "lineno", None)
+        raise RenderError(f"templates/{name}: {where}{f' line {line}' if line else ''}: {err}") from None
+
+
+def plain(value: Any) -> Any:
+    """JSON-ready data: sympy numbers become {exact, latex, value}, tensors become lists."""
+    if isinstance(value, dict):
+        return {str(k): plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [plain(v) for v in value]
+    if isinstance(value, (bool, int, float, str)) or value is None:
+        return value
+    module = type(value).__module__
+    if module.startswith("torch") or module.startswith("numpy"):
+        return plain(value.tolist())
+    if isinstance(value, Fraction):
+        return {"exact": str(value), "value": float(value)}
+    if module.startswith("sympy"):
+        return _plain_sympy(value)
+    return str(value)
+
+
+def _plain_sympy(x: Any) -> Any:
+    import sympy
+
+    if isinstance(x, sympy.MatrixBase):
+        return [[_plain_sympy(c) for c in row] for row in x.tolist()]
+    if x.is_Integer:
+        return int(x)
+    if x.is_number and x.is_real:
+        return {"exact": str(x), "latex": sympy.latex(x), "value": float(x)}
+    return {"exact": str(x), "latex": sympy.latex(x)}
+
+
+def spec_context(spec: ExamSpec) -> dict[str, Any]:
+    return {"exam": spec}

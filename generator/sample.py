@@ -1,0 +1,153 @@
+"""The sample stage: random but valid parameter values for a template, solved.
+
+Draws come from an explicit `random.Random`; each draw is checked against the template's rules
+and then solved (a solver may still `Reject` a degenerate instance). The loop is bounded: a
+template that cannot be satisfied fails with its id and the rule that kept failing.
+"""
+from __future__ import annotations
+
+import json
+import random
+from collections import Counter
+from typing import Any, Iterable
+
+from .domains import coerce_value, draw_value
+from .errors import ParamError, SamplingError
+from .models import Instance, Option, Params, Template
+from .solve import solve
+from .solvers import RULES, Reject, SolveContext, load_all, rule_text
+
+MAX_TRIES = 2000
+MAX_REPEATS = 50  # draws spent avoiding an instance another variant already has
+
+
+def fingerprint(params: Params) -> str:
+    """A canonical text of the parameters, to tell instances apart."""
+    return json.dumps(params, sort_keys=True, default=str)
+
+
+def draw_params(template: Template, rng: random.Random, fixed: Params | None = None) -> Params:
+    """One draw of every parameter in declaration order; `fixed` values are kept as given."""
+    params: Params = {}
+    fixed = fixed or {}
+    for name, domain in template.params.items():
+        params[name] = fixed[name] if name in fixed else draw_value(domain, rng, params)
+    return params
+
+
+def broken_rule(template: Template, params: Params) -> str | None:
+    """The first rule these parameters break, or None."""
+    load_all()
+    for name in template.rules:
+        if not RULES[name](params):
+            return name
+    return None
+
+
+def draw_choices(template: Template, rng: random.Random) -> dict[int, list[Option]]:
+    """Options of each multiple-choice part, drawn from the pool and shuffled for this variant."""
+    choices: dict[int, list[Option]] = {}
+    for index, part in enumerate(template.parts):
+        if not part.options:
+            continue
+        options = list(part.options)
+        if part.draw and part.draw < len(options):
+            options = _draw_options(options, part.draw, part.multiple, rng)
+        if part.shuffle:
+            rng.shuffle(options)
+        choices[index] = options
+    return choices
+
+
+def _draw_options(pool: list[Option], k: int, multiple: bool, rng: random.Random) -> list[Option]:
+    if multiple:
+        return rng.sample(pool, k)
+    right = [o for o in pool if o.correct]
+    wrong = [o for o in pool if not o.correct]
+    return [rng.choice(right), *rng.sample(wrong, k - 1)]
+
+
+def given_params(template: Template, values: Params, origin: str) -> Params:
+    """Check values from a preset or --set: known names, right types and shapes."""
+    out: Params = {}
+    for name, value in values.items():
+        if name not in template.params:
+            known = ", ".join(template.params) or "none"
+            raise ParamError(f"template {template.id}: {origin}: unknown parameter {name!r} (known: {known})")
+        try:
+            out[name] = coerce_value(name, template.params[name], value, out)
+        except ParamError as err:
+            raise ParamError(f"template {template.id}: {origin}: {err}") from None
+    return out
+
+
+def fixed_instance(template: Template, params: Params, ctx: SolveContext, rng: random.Random,
+                   preset: str | None = None) -> Instance:
+    """Solve exactly these values (a preset, or --set for every parameter); no redraws."""
+    origin = f"preset {preset}" if preset else "given values"
+    rule = None if preset else broken_rule(template, params)  # a paper's own values stand as printed
+    if rule:
+        raise ParamError(f"template {template.id}: {origin} break rule '{rule}': {rule_text(rule)}")
+    try:
+        solved = solve(template, params, ctx)
+    except Reject as why:
+        raise ParamError(f"template {template.id}: {origin} are degenerate: {why}") from None
+    return Instance(template, params, solved, draw_choices(template, rng), preset=preset)
+
+
+def instantiate(template: Template, rng: random.Random, ctx: SolveContext, *,
+                preset: str | None = None, overrides: Params | None = None,
+                avoid: Iterable[str] = ()) -> Instance:
+    """A valid, solved instance: a preset, or a bounded rejection-sampling loop."""
+    overrides = given_params(template, overrides or {}, "--set")
+    if preset is not None:
+        if preset not in template.presets:
+            known = ", ".join(template.presets) or "none"
+            raise ParamError(f"template {template.id}: no preset {preset!r} (presets: {known})")
+        base = given_params(template, template.presets[preset].params, f"preset {preset}")
+        return fixed_instance(template, {**base, **overrides}, ctx, rng, preset)
+    if set(overrides) >= set(template.params):
+        return fixed_instance(template, {n: overrides[n] for n in template.params}, ctx, rng)
+    return _sample_loop(template, rng, ctx, overrides, set(avoid))
+
+
+def _sample_loop(template: Template, rng: random.Random, ctx: SolveContext,
+                 fixed: Params, avoid: set[str]) -> Instance:
+    failures: Counter[str] = Counter()
+    repeats = 0
+    for tries in range(1, MAX_TRIES + 1):
+        params = draw_params(template, rng, fixed)
+        if fingerprint(params) in avoid and repeats < MAX_REPEATS:
+            repeats += 1
+            continue
+        rule = broken_rule(template, params)
+        if rule:
+            failures[rule] += 1
+            continue
+        try:
+            solved = solve(template, params, ctx)
+        except Reject as why:
+            failures[f"solver: {why}"] += 1
+            continue
+        return Instance(template, params, solved, draw_choices(template, rng), tries=tries)
+    raise SamplingError(_unsatisfied(template, failures, fixed))
+
+
+def _unsatisfied(template: Template, failures: Counter[str], fixed: Params) -> str:
+    worst, count = failures.most_common(1)[0] if failures else ("(none)", 0)
+    text = rule_text(worst) if worst in RULES else worst
+    given = f" with {', '.join(f'{k}={v}' for k, v in fixed.items())}" if fixed else ""
+    return (f"template {template.id}: no valid instance in {MAX_TRIES} draws{given}; "
+            f"rule '{worst}' failed {count} times ({text})")
+
+
+def describe(instance: Instance) -> dict[str, Any]:
+    """The JSON-ready record of an instance: values, answers, option order."""
+    from .render import plain
+
+    record: dict[str, Any] = {"params": plain(instance.params), "answers": plain(instance.answers)}
+    if instance.preset:
+        record["preset"] = instance.preset
+    if instance.choices:
+        record["options"] = {str(i): [o.text for o in opts] for i, opts in instance.choices.items()}
+    return record

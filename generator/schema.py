@@ -1,0 +1,65 @@
+"""A small declarative checker for YAML files: collects every problem with its field path."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Iterable
+
+
+@dataclass
+class Problems:
+    """Problems found in one file, reported all at once."""
+
+    file: str
+    items: list[str] = field(default_factory=list)
+
+    def add(self, where: str, what: str) -> None:
+        self.items.append(f"{where}: {what}" if where else what)
+
+    def __bool__(self) -> bool:
+        return bool(self.items)
+
+    def message(self) -> str:
+        return f"{self.file}: " + "; ".join(self.items)
+
+
+def _type_name(value: Any) -> str:
+    return type(value).__name__ if value is not None else "nothing"
+
+
+def expect(problems: Problems, data: dict, key: str, kind: type | tuple[type, ...],
+           where: str = "", required: bool = True) -> Any:
+    """Return data[key] if it has the right type, else record a problem and return None."""
+    path = f"{where}.{key}" if where else key
+    if key not in data or data[key] is None:
+        if required:
+            problems.add(path, "missing")
+        return None
+    value = data[key]
+    if kind is float:
+        kind = (int, float)
+    if isinstance(value, bool) and kind is not bool and bool not in (kind if isinstance(kind, tuple) else (kind,)):
+        problems.add(path, f"expected {_names(kind)}, got a boolean")
+        return None
+    if not isinstance(value, kind):
+        problems.add(path, f"expected {_names(kind)}, got {_type_name(value)} {value!r:.40}")
+        return None
+    return value
+
+
+def _names(kind: type | tuple[type, ...]) -> str:
+    kinds = kind if isinstance(kind, tuple) else (kind,)
+    words = {str: "text", int: "a whole number", float: "a number", list: "a list", dict: "a mapping", bool: "true/false"}
+    return " or ".join(words.get(k, k.__name__) for k in kinds)
+
+
+def unknown_keys(problems: Problems, data: dict, allowed: Iterable[str], where: str = "") -> None:
+    """Flag keys the schema does not know (usually typos)."""
+    for key in data:
+        if key not in allowed:
+            problems.add(f"{where}.{key}" if where else str(key), "unknown field")
+
+
+def one_of(problems: Problems, value: Any, choices: Iterable[str], where: str) -> None:
+    choices = tuple(choices)
+    if value is not None and value not in choices:
+        problems.add(where, f"must be one of {', '.join(choices)}, got {value!r}")

@@ -1,0 +1,38 @@
+"""The solve stage: run a template's registered solver on its parameters."""
+from __future__ import annotations
+
+from .errors import SetupError, SolveError
+from .models import Params, Solved, Template
+from .solvers import SOLVERS, SolveContext, load_all
+
+
+def make_context(device: str = "cpu") -> SolveContext:
+    """Resolve `--device cpu|cuda|auto` to a context; cuda without a GPU is a clear error."""
+    if device == "cpu":
+        return SolveContext("cpu")
+    if device not in ("cuda", "auto"):
+        raise SetupError(f"--device: expected cpu, cuda or auto, got {device!r}")
+    import torch
+
+    if torch.cuda.is_available():
+        return SolveContext("cuda")
+    if device == "auto":
+        return SolveContext("cpu")
+    raise SetupError("--device cuda: torch sees no CUDA device on this machine (use --device cpu or auto)")
+
+
+def solve(template: Template, params: Params, ctx: SolveContext) -> Solved:
+    """Answers and working for one instance; templates without a solver (essays, MCQ) get none."""
+    if template.solver is None:
+        return Solved(answers={}, work={})
+    load_all()
+    fn = SOLVERS.get(template.solver)
+    if fn is None:
+        raise SolveError(f"{template.path}: solver: no solver named {template.solver!r} "
+                         f"(template {template.id})")
+    solved = fn(dict(params), ctx)
+    clash = (set(solved.answers) | set(solved.work)) & set(params)
+    if clash:
+        raise SolveError(f"template {template.id}: solver {template.solver} returns names that "
+                         f"are also parameters: {', '.join(sorted(clash))}")
+    return solved

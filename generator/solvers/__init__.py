@@ -1,0 +1,85 @@
+"""Solver, rule and drawer registries. Each module in this package registers its functions on import.
+
+A solver takes a template's parameters and a `SolveContext` and returns `Solved(answers, work)`.
+A rule takes the parameters and returns True when the instance is valid (its docstring says what it
+checks, and that text is what an unsatisfiable rule reports). A drawer makes a parameter value that
+the YAML domains cannot express (a layer stack, a graph). Solvers raise `Reject` for a degenerate
+instance (a tie, a saturated softmax) so the sampler draws again.
+"""
+from __future__ import annotations
+
+import importlib
+import pkgutil
+import random
+from dataclasses import dataclass
+from typing import Any, Callable
+
+from ..models import Params, Solved
+
+SolverFn = Callable[[Params, "SolveContext"], Solved]
+RuleFn = Callable[[Params], bool]
+DrawerFn = Callable[..., Any]
+
+SOLVERS: dict[str, SolverFn] = {}
+RULES: dict[str, RuleFn] = {}
+DRAWERS: dict[str, DrawerFn] = {}
+_loaded = False
+
+
+class Reject(Exception):
+    """Raised by a solver when a drawn instance is degenerate; the sampler draws again."""
+
+
+@dataclass(frozen=True)
+class SolveContext:
+    """Where and how torch work runs: float64 on the chosen device."""
+
+    device: str = "cpu"
+
+    def tensor(self, data: Any) -> "torch.Tensor":  # noqa: F821
+        import torch
+
+        return torch.tensor(data, dtype=torch.float64, device=self.device)
+
+
+def _register(table: dict, name: str) -> Callable:
+    def wrap(fn: Callable) -> Callable:
+        if name in table and table[name] is not fn:
+            raise RuntimeError(f"{name!r} registered twice ({table[name].__module__}, {fn.__module__})")
+        table[name] = fn
+        return fn
+
+    return wrap
+
+
+def solver(name: str) -> Callable[[SolverFn], SolverFn]:
+    return _register(SOLVERS, name)
+
+
+def rule(name: str) -> Callable[[RuleFn], RuleFn]:
+    return _register(RULES, name)
+
+
+def drawer(name: str) -> Callable[[DrawerFn], DrawerFn]:
+    """Register `fn(rng: random.Random, params: dict, **args)` as a parameter drawer."""
+    return _register(DRAWERS, name)
+
+
+def load_all() -> None:
+    """Import every solver module once, so their registrations exist."""
+    global _loaded
+    if _loaded:
+        return
+    for info in pkgutil.iter_modules(__path__):
+        importlib.import_module(f"{__name__}.{info.name}")
+    _loaded = True
+
+
+def rule_text(name: str) -> str:
+    """The one-line description of a rule (its docstring), for error messages."""
+    doc = (RULES[name].__doc__ or name).strip().splitlines()[0]
+    return doc.rstrip(".")
+
+
+__all__ = ["Reject", "SolveContext", "Solved", "solver", "rule", "drawer", "SOLVERS", "RULES",
+           "DRAWERS", "load_all", "rule_text", "random"]

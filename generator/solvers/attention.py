@@ -1,0 +1,31 @@
+"""Attention families: scaled dot-product self-attention from embeddings and projection matrices."""
+from __future__ import annotations
+
+from . import Reject, SolveContext, Solved, rule, solver
+from .common import as_list
+from ..models import Params
+
+
+@rule("attention_shapes_agree")
+def attention_shapes_agree(p: Params) -> bool:
+    """W_Q, W_K and W_V have as many rows as the embeddings have columns, and W_Q, W_K agree."""
+    d = len(p["X"][0])
+    return len(p["W_Q"]) == len(p["W_K"]) == len(p["W_V"]) == d and len(p["W_Q"][0]) == len(p["W_K"][0])
+
+
+@solver("self_attention")
+def self_attention(p: Params, ctx: SolveContext) -> Solved:
+    """softmax(Q K^T / sqrt(d_k)) V with Q = X W_Q, K = X W_K, V = X W_V (float64 torch)."""
+    import torch
+
+    X, Wq, Wk, Wv = (ctx.tensor(p[k]) for k in ("X", "W_Q", "W_K", "W_V"))
+    Q, K, V = X @ Wq, X @ Wk, X @ Wv
+    scores = Q @ K.T
+    scaled = scores / (p["d_k"] ** 0.5)
+    weights = torch.softmax(scaled, dim=-1)
+    if p.get("unsaturated", True) and float(weights.max()) > 0.95:
+        raise Reject("softmax saturated (a weight above 0.95)")
+    out = weights @ V
+    return Solved(answers={"output": as_list(out, 4)},
+                  work={"Q": as_list(Q), "K": as_list(K), "V": as_list(V), "scores": as_list(scores),
+                        "scaled": as_list(scaled, 4), "weights": as_list(weights, 4)})

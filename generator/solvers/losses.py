@@ -1,0 +1,31 @@
+"""Loss families: cross-entropy of a predicted distribution."""
+from __future__ import annotations
+
+from fractions import Fraction
+
+from . import SolveContext, Solved, rule, solver
+from ..models import Params
+
+
+@rule("true_class_exists")
+def true_class_exists(p: Params) -> bool:
+    """The true class is one of the classes."""
+    return 0 <= p["true_class"] < len(p["probs"]) == len(p["classes"])
+
+
+@solver("cross_entropy")
+def cross_entropy(p: Params, ctx: SolveContext) -> Solved:
+    """-log p(true class): exact with sympy, checked against torch's nll_loss on log-probabilities."""
+    import sympy
+    import torch.nn.functional as F
+
+    prob = Fraction(str(p["probs"][p["true_class"]]))
+    exact = sympy.log(sympy.Rational(prob.denominator, prob.numerator))
+    probs = ctx.tensor(p["probs"])
+    torch_loss = F.nll_loss(probs.log()[None], ctx.tensor([p["true_class"]]).long()).item()
+    if abs(torch_loss - float(exact)) > 1e-9:
+        raise AssertionError(f"sympy {float(exact)} != torch {torch_loss}")
+    onehot = [1 if i == p["true_class"] else 0 for i in range(len(p["probs"]))]
+    return Solved(answers={"loss": exact},
+                  work={"p_true": p["probs"][p["true_class"]], "true_name": p["classes"][p["true_class"]],
+                        "onehot": onehot, "loss_torch": torch_loss})

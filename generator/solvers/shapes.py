@@ -1,0 +1,93 @@
+"""Tensor shapes through a stack of layers, run on torch's meta device (no memory, exact shapes)."""
+from __future__ import annotations
+
+import random
+from typing import Any
+
+from . import Reject, SolveContext, Solved, drawer, solver
+from .common import out_size
+from ..layers import Layer, module
+from ..models import Params
+
+
+def trace(input_shape: list[int], layers: list[Layer]) -> tuple[list[dict[str, Any]], str | None]:
+    """Each layer's output shape and parameter count; the failure text if a layer rejects its input."""
+    import torch
+
+    x = torch.empty(input_shape, device="meta")
+    rows: list[dict[str, Any]] = []
+    for layer in layers:
+        mod = module(layer)
+        try:
+            y = mod(x)
+        except RuntimeError as err:
+            return rows, f"{layer['name']} ({layer['layer']}) cannot take an input of shape {list(x.shape)}: {_reason(err)}"
+        rows.append({"name": layer["name"], "layer": layer["layer"], "shape": list(y.shape),
+                     "params": sum(p.numel() for p in mod.parameters()), "working": _working(layer, list(x.shape))})
+        x = y
+    return rows, None
+
+
+def _reason(err: RuntimeError) -> str:
+    return str(err).splitlines()[0][:160]
+
+
+def _working(layer: Layer, shape: list[int]) -> str:
+    """The size formula with numbers, for a conv or pooling layer; '' for the rest."""
+    if layer["layer"] not in ("Conv2d", "MaxPool2d", "AvgPool2d"):
+        return ""
+    k = layer["kernel"] if isinstance(layer["kernel"], list) else [layer["kernel"]] * 2
+    s = layer.get("stride", layer["kernel"] if "Pool" in layer["layer"] else 1)
+    s = s if isinstance(s, list) else [s, s]
+    p = layer.get("padding", 0)
+    p = p if isinstance(p, list) else [p, p]
+    parts = []
+    for axis, size in enumerate(shape[-2:]):
+        parts.append(f"\\left\\lfloor \\frac{{{size} + 2\\cdot {p[axis]} - {k[axis]}}}{{{s[axis]}}} \\right\\rfloor + 1"
+                     f" = {out_size(size, k[axis], s[axis], p[axis])}")
+    return parts[0] if parts[0] == parts[1] else f"{parts[0]},\\quad {parts[1]}"
+
+
+@solver("layer_shapes")
+def layer_shapes(p: Params, ctx: SolveContext) -> Solved:
+    """Output shape after every layer for the given input; drawn stacks must divide evenly."""
+    rows, failure = trace(p["input"], p["layers"])
+    if failure:
+        raise Reject(failure)
+    return Solved(answers={"shapes": [r["shape"] for r in rows], "final_shape": rows[-1]["shape"]},
+                  work={"trace": rows, "total_params": sum(r["params"] for r in rows)})
+
+
+def _evenly(size: int, k: int, s: int, pad: int) -> bool:
+    return (size + 2 * pad - k) % s == 0 and out_size(size, k, s, pad) >= 2
+
+
+@drawer("image_batch")
+def image_batch(rng: random.Random, params: Params, sizes: list[int] = (28, 32, 64, 96, 128, 224),
+                channels: list[int] = (1, 3), batch: list[int] = (1, 2, 3, 4, 8, 16)) -> list[int]:
+    """An input tensor shape [N, C, H, W] with a square image."""
+    size = rng.choice(list(sizes))
+    return [rng.choice(list(batch)), rng.choice(list(channels)), size, size]
+
+
+@drawer("conv_stack")
+def conv_stack(rng: random.Random, params: Params, convs: list[int] = (2, 3),
+               activation: list[str] = ("ReLU", "Sigmoid"), linear: bool = False) -> list[Layer]:
+    """Conv2d layers (each followed by an activation), then Flatten (and a Linear if asked).
+
+    Kernel, stride and padding are chosen so every size divides evenly."""
+    channels, size = params["input"][1], params["input"][2]
+    act = rng.choice(list(activation))
+    layers: list[Layer] = []
+    for i in range(1, rng.choice(list(convs)) + 1):
+        options = [(k, s, pad) for k in (3, 5) for s in (1, 2) for pad in (0, 1, 2) if _evenly(size, k, s, pad)]
+        k, s, pad = rng.choice(options)
+        out = rng.choice([2, 4, 8, 16, 32])
+        layers.append({"name": f"conv{i}", "layer": "Conv2d", "in": channels, "out": out, "kernel": k,
+                       "stride": s, "padding": pad})
+        layers.append({"name": f"{act.lower()[:4]}{i}", "layer": act})
+        channels, size = out, (size + 2 * pad - k) // s + 1
+    layers.append({"name": "flatten", "layer": "Flatten"})
+    if linear:
+        layers.append({"name": "fc", "layer": "Linear", "in": channels * size * size, "out": rng.choice([10, 16, 32])})
+    return layers
