@@ -44,17 +44,22 @@ def log_excerpt(log: str, lines: int = 6) -> str:
     """The error lines of a LaTeX log: the '!' line, its context and the l.<n> line."""
     text = log.splitlines()
     for i, line in enumerate(text):
-        if line.startswith("!"):
+        if line.startswith("!") or re.match(r"^\S+\.tex:\d+: ", line):
             return " | ".join(s.strip() for s in text[i:i + lines] if s.strip())
     return " | ".join(s.strip() for s in text[-lines:] if s.strip())
 
 
+def error_line(log: str) -> int | None:
+    """The .tex line number the log blames (`l.<n>` or `file.tex:<n>:`)."""
+    match = re.search(r"^l\.(\d+)", log, re.M) or re.search(r"^\S+\.tex:(\d+): ", log, re.M)
+    return int(match.group(1)) if match else None
+
+
 def source_lines(tex: Path, log: str, around: int = 1) -> str:
-    """The .tex lines the log points at (l.<n>), to quote in the error."""
-    match = re.search(r"^l\.(\d+)", log, re.M)
-    if not match:
+    """The .tex lines the log points at, to quote in the error."""
+    n = error_line(log)
+    if n is None:
         return ""
-    n = int(match.group(1))
     src = tex.read_text(encoding="utf-8").splitlines()
     return " | ".join(f"{i + 1}: {src[i].strip()}" for i in range(max(0, n - 1 - around), min(len(src), n + around)))
 
@@ -93,10 +98,10 @@ def _failure(job: Job, log: str) -> str:
 
 def _culprit(tex: Path, log: str) -> str | None:
     """The template id whose text holds the failing line (the .tex marks each question with it)."""
-    match = re.search(r"^l\.(\d+)", log, re.M)
-    if not match:
+    n = error_line(log)
+    if n is None:
         return None
-    lines = tex.read_text(encoding="utf-8").splitlines()[: int(match.group(1))]
+    lines = tex.read_text(encoding="utf-8").splitlines()[:n]
     for line in reversed(lines):
         found = re.match(r"% examgen-template: (\S+)", line)
         if found:

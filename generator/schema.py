@@ -35,13 +35,14 @@ def expect(problems: Problems, data: dict, key: str, kind: type | tuple[type, ..
             problems.add(path, "missing")
         return None
     value = data[key]
+    shown = kind
     if kind is float:
         kind = (int, float)
     if isinstance(value, bool) and kind is not bool and bool not in (kind if isinstance(kind, tuple) else (kind,)):
-        problems.add(path, f"expected {_names(kind)}, got a boolean")
+        problems.add(path, f"expected {_names(shown)}, got a boolean")
         return None
     if not isinstance(value, kind):
-        problems.add(path, f"expected {_names(kind)}, got {_type_name(value)} {value!r:.40}")
+        problems.add(path, f"expected {_names(shown)}, got {_type_name(value)} {value!r:.40}")
         return None
     return value
 

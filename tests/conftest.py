@@ -1,0 +1,29 @@
+"""Shared test helpers: read PDFs back with pdftotext, point the loader at a scratch bank."""
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from examgen.bank import load_bank
+from examgen.paths import ROOT
+
+
+def pdf_text(path: Path) -> str:
+    """The text of a PDF as pdftotext lays it out."""
+    run = subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True)
+    return run.stdout
+
+
+@pytest.fixture
+def scratch_bank(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A copy of the core bank folders in tmp, used by the loader for this test only."""
+    bank = tmp_path / "bank"
+    for topic in ("cnn", "losses", "attention", "exams"):
+        shutil.copytree(ROOT / "bank" / topic, bank / topic)
+    monkeypatch.setenv("EXAMGEN_BANK", str(bank))
+    load_bank.cache_clear()
+    yield bank
+    load_bank.cache_clear()

@@ -1,0 +1,104 @@
+"""Whole builds with real pdflatex, read back with pdftotext."""
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from conftest import pdf_text
+from examgen.bank import load_bank
+from examgen.build import BuildOptions, build
+from examgen.errors import LatexError, SpecError
+from examgen.paths import ROOT
+
+DEMO = ROOT / "bank" / "exams" / "demo.yaml"
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("out")
+    return build(BuildOptions(spec=DEMO, seed=7, out=out)).folder
+
+
+def test_build_writes_paired_pdfs_key_and_sources(demo: Path) -> None:
+    names = sorted(p.name for p in demo.iterdir())
+    assert names == ["answer-key.json", "answer-key.pdf", "answer-key.tex", "exam.pdf", "exam.tex",
+                     "solutions.pdf", "solutions.tex"]
+    assert not list(demo.parent.glob(".*partial*"))
+
+
+def test_values_appear_in_exam_and_solutions_only_in_solutions(demo: Path) -> None:
+    key = json.loads((demo / "answer-key.json").read_text())
+    questions = key["variants"][0]["questions"]
+    exam, solutions = pdf_text(demo / "exam.pdf"), pdf_text(demo / "solutions.pdf")
+    conv = next(q for q in questions if q["template"] == "conv2d-params")
+    total = str(conv["answers"]["total"])
+    for text in (exam, solutions):
+        assert f"takes {conv['params']['in_channels']} input channels" in " ".join(text.split())
+    assert total in solutions and total not in exam
+    assert "Solution." in solutions and "Solution." not in exam
+    assert "Total: 19 marks" in " ".join(exam.split())
+
+
+def test_answer_key_lists_every_part(demo: Path) -> None:
+    key = pdf_text(demo / "answer-key.pdf")
+    data = json.loads((demo / "answer-key.json").read_text())
+    labels = [p["label"] for q in data["variants"][0]["questions"] for p in q["parts"]]
+    assert labels == ["1a", "1b", "1c", "1d", "1e", "2a", "2b"]
+    conv = next(q for q in data["variants"][0]["questions"] if q["template"] == "conv2d-params")
+    assert str(conv["answers"]["total"]) in key
+
+
+def test_same_seed_gives_byte_identical_pdfs(demo: Path, tmp_path: Path) -> None:
+    again = build(BuildOptions(spec=DEMO, seed=7, out=tmp_path)).folder
+    for name in ("exam.pdf", "solutions.pdf", "answer-key.pdf", "answer-key.json"):
+        assert (again / name).read_bytes() == (demo / name).read_bytes(), name
+
+
+def test_other_seed_gives_other_numbers(demo: Path, tmp_path: Path) -> None:
+    other = build(BuildOptions(spec=DEMO, seed=8, out=tmp_path)).folder
+    first = json.loads((demo / "answer-key.json").read_text())["variants"][0]["questions"]
+    second = json.loads((other / "answer-key.json").read_text())["variants"][0]["questions"]
+    assert [q["params"] for q in first] != [q["params"] for q in second]
+
+
+def test_variants_get_their_own_folders(tmp_path: Path) -> None:
+    result = build(BuildOptions(spec=DEMO, seed=3, variants=2, out=tmp_path, jobs=2))
+    for v in ("variant-01", "variant-02"):
+        assert (result.folder / v / "exam.pdf").exists() and (result.folder / v / "solutions.pdf").exists()
+    key = json.loads((result.folder / "answer-key.json").read_text())
+    assert [v["variant"] for v in key["variants"]] == [1, 2]
+    assert "Variant 02" in pdf_text(result.folder / "variant-02" / "exam.pdf")
+
+
+def _spec_with(bank: Path, template: str) -> Path:
+    spec = bank / "exams" / "one.yaml"
+    spec.write_text(f"title: One\ncourse: C\nsections:\n  - title: S\n    questions: [{template}]\n")
+    return spec
+
+
+def test_latex_error_names_template_quotes_log_and_keeps_old_output(scratch_bank: Path, tmp_path: Path) -> None:
+    tmp_path = tmp_path / "out"
+    spec = _spec_with(scratch_bank, "conv2d-params")
+    good = build(BuildOptions(spec=spec, seed=1, out=tmp_path)).folder
+    before = (good / "exam.pdf").read_bytes()
+    path = scratch_bank / "cnn" / "conv2d-params.yaml"
+    path.write_text(path.read_text().replace("How many trainable", r"\notamacro How many trainable"))
+    load_bank.cache_clear()
+    with pytest.raises(LatexError) as err:
+        build(BuildOptions(spec=spec, seed=1, out=tmp_path))
+    message = str(err.value)
+    assert "question conv2d-params" in message and "Undefined control sequence" in message
+    assert re.search(r"\d+: .*\\notamacro", message)
+    assert (good / "exam.pdf").read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == [good.name]
+
+
+def test_unknown_template_in_spec_is_a_spec_error(scratch_bank: Path, tmp_path: Path) -> None:
+    tmp_path = tmp_path / "out"
+    tmp_path.mkdir()
+    with pytest.raises(SpecError, match="one.yaml: unknown template id 'nope'"):
+        build(BuildOptions(spec=_spec_with(scratch_bank, "nope"), seed=1, out=tmp_path))
+    assert list(tmp_path.iterdir()) == []
