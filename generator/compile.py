@@ -113,7 +113,12 @@ def compile_all(jobs: list[Job], workers: int, on_done: Callable[[Job], None] | 
     """Compile documents in parallel; the first failure is raised after the others stop."""
     with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
         futures = [pool.submit(_one, job, on_done) for job in jobs]
-        return [f.result() for f in futures]
+        try:
+            return [f.result() for f in futures]
+        except BaseException:
+            for future in futures:
+                future.cancel()  # documents not started yet are not compiled in vain
+            raise
 
 
 def _one(job: Job, on_done: Callable[[Job], None] | None) -> Path:

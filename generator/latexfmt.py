@@ -41,7 +41,7 @@ def exact(x: Any) -> str:
             return str(int(x))
         if x.is_Rational:
             return _frac(int(x.p), int(x.q))
-        return sympy.latex(x)
+        return sympy.latex(x, ln_notation=True)
     if isinstance(x, Fraction):
         return str(x.numerator) if x.denominator == 1 else _frac(x.numerator, x.denominator)
     return num(x)

@@ -17,10 +17,9 @@ def solve_one(template_id: str, seed: int, preset: str | None, overrides: dict[s
     template = get_template(template_id, load_bank())
     rng = rng_for(seed, 1, template.id, 0)
     instance = instantiate(template, rng, make_context(device), preset=preset, overrides=overrides)
-    question = render_question(instance, Pick(template, "0"), iter("abcdefghijklmnopqrstuvwxyz"))
-    parts = question.parts if len(question.parts) > 1 else [*question.parts]
-    if len(parts) == 1:
-        parts[0].label = ""
+    labels = iter([""] if len(template.parts) == 1 else "abcdefghijklmnopqrstuvwxyz")
+    question = render_question(instance, Pick(template, "0"), labels)
+    parts = question.parts
     record: dict[str, Any] = {
         "id": template.id, "seed": seed, "preset": preset, "source": question.source,
         "params": plain(instance.params), "answers": plain(instance.answers),

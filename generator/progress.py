@@ -48,9 +48,10 @@ def print_solution(record: dict[str, Any]) -> None:
     for title in ("params", "answers"):
         console.print(f"\n[bold]{title}[/bold]")
         for key, value in record[title].items():
-            console.print(f"  {key} = {value}", soft_wrap=True)
+            console.print(f"  {key} = {value}", soft_wrap=True, markup=False)
     for title in ("question", "solution", "answer"):
-        console.print(f"\n[bold]{title}[/bold]\n{record[title]}", soft_wrap=True, markup=False)
+        console.print(f"\n[bold]{title}[/bold]")
+        console.print(record[title], soft_wrap=True, markup=False)
     if record.get("paper"):
         console.print(f"\n[bold]paper prints[/bold] {record['paper']['printed']}"
                       + (f"\n[bold]erratum[/bold] {record['paper']['erratum']}" if record['paper']['erratum'] else ""))
