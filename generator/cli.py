@@ -99,6 +99,30 @@ def solve(
     print_solution(record)
 
 
+@app.command()
+@user_errors
+def check(
+    template_ids: Optional[list[str]] = typer.Argument(None, help="Template ids (default: the whole bank)."),
+    samples: int = typer.Option(200, "--samples", min=1, help="Seeds tried per template."),
+    as_json: bool = typer.Option(False, "--json", help="Print the report as JSON."),
+    compile_pdf: bool = typer.Option(True, "--compile/--no-compile", help="Compile one sample of each with pdflatex."),
+) -> None:
+    """Stress-test templates over many seeds: sampling, variety, independent checks, rendering, LaTeX."""
+    from .check import check_bank, failure_lines, report_rows
+    from .progress import BarReporter, print_table
+
+    with BarReporter() as reporter:
+        report = check_bank(template_ids or (), samples, compile_pdf, reporter)
+    if as_json:
+        typer.echo(report.to_json())
+    else:
+        print_table(*report_rows(report))
+    for line in failure_lines(report):
+        typer.echo(line, err=True)
+    if not report.ok:
+        raise typer.Exit(code=1)
+
+
 def _assignments(items: list[str]) -> dict[str, Any]:
     from .domains import parse_cli_value
 

@@ -1,0 +1,393 @@
+"""`examgen check`: the quality gate. Every template under many seeds: sampling, variety,
+agreement with an independent checker, sanity of answers, rendering, and one batched compile.
+
+Seeds are derived exactly as `examgen solve ID --seed S` derives them, so every failure names
+a command that reproduces it.
+"""
+from __future__ import annotations
+
+import json
+import math
+import time
+from dataclasses import asdict, dataclass, field
+from typing import Any, Iterator, Sequence
+
+from .bank import get_template, load_bank
+from .build import Quiet, Reporter
+from .domains import coerce_value
+from .errors import ExamgenError, ParamError
+from .models import Instance, Params, Pick, Template
+from .render import plain, render_question
+from .sample import MAX_TRIES, broken_rule, fingerprint, instantiate
+from .seeding import rng_for
+from .solve import make_context
+from .solvers import SolveContext, load_all
+from .solvers.crosscheck import CHECKERS
+
+DEFAULT_SAMPLES = 200
+VARIETY_FLOOR = 10        # fewer distinct instances than this (or than half the samples) is flagged
+KEPT_FAILURES = 5         # failures kept per template (all are counted)
+SLOW_SAMPLING = MAX_TRIES // 10  # an instance needing this many draws is close to the bound
+
+
+@dataclass
+class Failure:
+    """One problem, with the seed that reproduces it (None for whole-template problems)."""
+
+    template: str
+    seed: int | None
+    problem: str
+
+    @property
+    def reproduce(self) -> str:
+        return f"examgen solve {self.template}" + (f" --seed {self.seed}" if self.seed is not None else "")
+
+
+@dataclass
+class TemplateReport:
+    """What the check found for one template over its samples."""
+
+    id: str
+    solver: str | None
+    samples: int
+    drawn: bool = True               # has parameters that are drawn (not only const/presets)
+    instances: int = 0               # samples that produced an instance
+    distinct: int = 0
+    draws: int = 0                   # draws spent in all (Instance.tries summed)
+    worst_tries: int = 0
+    worst_seed: int | None = None
+    checker: bool = False            # an independent checker exists for its solver
+    agreed: int = 0                  # instances the checker confirmed
+    rendered: int = 0
+    compiled: bool | None = None     # None: not compiled (not asked, or no instance)
+    seconds: float = 0.0
+    failed_samples: int = 0
+    failures: list[Failure] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.failures
+
+    @property
+    def rejection_rate(self) -> float:
+        """The share of draws that validity rules or the solver rejected."""
+        return 1 - self.instances / self.draws if self.draws else 0.0
+
+    def fail(self, seed: int | None, problem: str) -> None:
+        if seed is not None:
+            self.failed_samples += 1
+        if len(self.failures) < KEPT_FAILURES:
+            self.failures.append(Failure(self.id, seed, problem))
+
+
+@dataclass
+class CheckReport:
+    """The whole run: one report per template."""
+
+    samples: int
+    templates: list[TemplateReport]
+    seconds: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        return all(t.ok for t in self.templates)
+
+    @property
+    def failures(self) -> list[Failure]:
+        return [f for t in self.templates for f in t.failures]
+
+    def to_json(self) -> str:
+        return json.dumps(report_record(self), indent=2)
+
+
+def report_record(report: CheckReport) -> dict[str, Any]:
+    """The JSON-ready record of a report, with the derived figures spelled out."""
+    templates = []
+    for t in report.templates:
+        record = asdict(t)
+        record.update(ok=t.ok, rejection_rate=round(t.rejection_rate, 4),
+                      failures=[{**asdict(f), "reproduce": f.reproduce} for f in t.failures])
+        templates.append(record)
+    return {"ok": report.ok, "samples": report.samples, "seconds": round(report.seconds, 2),
+            "templates": templates}
+
+
+HEADERS = ["template", "samples", "distinct", "rejected", "worst draws", "independent check",
+           "rendered", "compiled", "status"]
+
+
+def report_rows(report: CheckReport) -> tuple[list[str], list[list[str]]]:
+    """The terminal table: one row per template (rich markup for the status)."""
+    rows = []
+    for t in report.templates:
+        agree = f"{t.agreed}/{t.instances}" if t.checker else ("none" if t.solver else "-")
+        compiled = {None: "-", True: "yes", False: "[red]no[/red]"}[t.compiled]
+        status = "[green]ok[/green]" if t.ok else f"[red]FAIL ({t.failed_samples or 1})[/red]"
+        rows.append([t.id, str(t.samples), f"{t.distinct}" + ("" if t.drawn else " (fixed)"),
+                     f"{t.rejection_rate:.0%}", f"{t.worst_tries} (seed {t.worst_seed})",
+                     agree, f"{t.rendered}/{t.instances}", compiled, status])
+    return HEADERS, rows
+
+
+def failure_lines(report: CheckReport) -> list[str]:
+    """One line per kept failure naming the template, the seed and the command that reproduces it."""
+    lines = [f"FAIL {f.template}" + (f" seed {f.seed}" if f.seed is not None else "")
+             + f": {f.problem}  [{f.reproduce}]" for f in report.failures]
+    checked = len(report.templates)
+    failed = sum(not t.ok for t in report.templates)
+    summary = (f"checked {checked} templates x {report.samples} seeds in {report.seconds:.1f}s: "
+               + (f"{failed} failed" if failed else "all passed"))
+    return lines + [summary]
+
+
+# --- the run -------------------------------------------------------------------------------------
+
+def check_bank(ids: Sequence[str] = (), samples: int = DEFAULT_SAMPLES, compile_pdf: bool = True,
+               reporter: Reporter | None = None, device: str = "cpu") -> CheckReport:
+    """Check the named templates (all when none are named); compile one sample of each at once."""
+    start = time.perf_counter()
+    reporter = reporter or Quiet()
+    bank = load_bank()
+    templates = [get_template(i, bank) for i in ids] if ids else sorted(bank.values(), key=lambda t: t.id)
+    ctx = make_context(device)
+    reporter.start("Checking", len(templates))
+    reports, firsts = [], []
+    for template in templates:
+        report, first = check_template(template, samples, ctx)
+        reports.append(report)
+        firsts += [first] if first else []
+        reporter.advance()
+    if compile_pdf and firsts:
+        from .checktex import compile_samples
+
+        reporter.start("Compiling", 1)
+        _record_compile(reports, compile_samples(firsts))
+        reporter.advance()
+    return CheckReport(samples, reports, time.perf_counter() - start)
+
+
+def _record_compile(reports: list[TemplateReport], outcome: dict[str, tuple[int, str | None]]) -> None:
+    for report in reports:
+        if report.id in outcome:
+            seed, problem = outcome[report.id]
+            report.compiled = problem is None
+            if problem:
+                report.fail(seed, f"LaTeX: {problem}")
+
+
+def check_template(template: Template, samples: int, ctx: SolveContext
+                   ) -> tuple[TemplateReport, tuple[Instance, int] | None]:
+    """Run one template over seeds 0..samples-1; also return one good instance to compile."""
+    start = time.perf_counter()
+    load_all()
+    report = TemplateReport(template.id, template.solver, samples, drawn=has_drawn_params(template),
+                            checker=template.solver in CHECKERS)
+    seen: set[str] = set()
+    first: tuple[Instance, int] | None = None
+    for seed, outcome in sample_seeds(template, samples, ctx):
+        if isinstance(outcome, str):
+            report.fail(seed, outcome)
+            continue
+        _tally(report, seed, outcome, seen)
+        problems = instance_problems(outcome, report)
+        for problem in problems:
+            report.fail(seed, problem)
+        if first is None and not problems:
+            first = (outcome, seed)
+    _finish(report, template, ctx, first)
+    report.seconds = time.perf_counter() - start
+    return report, first
+
+
+def sample_seeds(template: Template, samples: int, ctx: SolveContext) -> Iterator[tuple[int, Instance | str]]:
+    """Each seed's instance, or the text of what went wrong (a user error or a solver crash)."""
+    for seed in range(samples):
+        try:
+            yield seed, instantiate(template, seed_rng(template, seed), ctx)
+        except ExamgenError as err:
+            yield seed, str(err)
+        except Exception as err:  # a solver bug: report it with its seed rather than stop the run
+            yield seed, f"solver crashed: {type(err).__name__}: {err}"
+
+
+def seed_rng(template: Template, seed: int) -> "random.Random":  # noqa: F821
+    """The generator `examgen solve ID --seed S` uses, so failures reproduce."""
+    return rng_for(seed, 1, template.id, 0)
+
+
+def _tally(report: TemplateReport, seed: int, instance: Instance, seen: set[str]) -> None:
+    report.instances += 1
+    report.draws += instance.tries
+    if instance.tries > report.worst_tries:
+        report.worst_tries, report.worst_seed = instance.tries, seed
+    seen.add(fingerprint(instance.params))
+    report.distinct = len(seen)
+
+
+def _finish(report: TemplateReport, template: Template, ctx: SolveContext,
+            first: tuple[Instance, int] | None) -> None:
+    """Whole-template verdicts: variety, determinism, notes."""
+    if report.drawn and report.instances and report.distinct < variety_floor(report.samples):
+        report.fail(None, f"low variety: only {report.distinct} distinct instances in "
+                          f"{report.samples} seeds")
+    if first:
+        problem = determinism_problem(template, *first, ctx)
+        if problem:
+            report.fail(first[1], problem)
+    if template.solver and not report.checker:
+        report.notes.append("no independent check")
+    if report.worst_tries >= SLOW_SAMPLING:
+        report.notes.append(f"seed {report.worst_seed} needed {report.worst_tries} draws "
+                            f"(the bound is {MAX_TRIES})")
+
+
+def variety_floor(samples: int) -> int:
+    """How many distinct instances a drawn template must give out of `samples`."""
+    return min(VARIETY_FLOOR, math.ceil(samples / 2))
+
+
+def has_drawn_params(template: Template) -> bool:
+    return any(d.get("type") != "const" for d in template.params.values())
+
+
+def determinism_problem(template: Template, instance: Instance, seed: int, ctx: SolveContext) -> str | None:
+    """The same seed must give the same values and answers (what `solve --seed` relies on)."""
+    again = instantiate(template, seed_rng(template, seed), ctx)
+    if fingerprint(again.params) != fingerprint(instance.params):
+        return "not reproducible: the same seed drew different values"
+    if fingerprint(plain(again.answers)) != fingerprint(plain(instance.answers)):
+        return "not reproducible: the same values gave different answers"
+    return None
+
+
+# --- per-instance checks -------------------------------------------------------------------------
+
+def instance_problems(instance: Instance, report: TemplateReport) -> list[str]:
+    """Every problem with one instance: rules, domains, finiteness, agreement, rendering."""
+    problems = rule_problems(instance) + domain_problems(instance.template, instance.params)
+    problems += nonfinite(instance.solved.answers, "answers") + nonfinite(instance.solved.work, "work")
+    disagreements = agreement_problems(instance)
+    if report.checker and not disagreements:
+        report.agreed += 1
+    rendering = render_problems(instance)
+    if not rendering:
+        report.rendered += 1
+    return problems + disagreements + rendering
+
+
+def rule_problems(instance: Instance) -> list[str]:
+    """The rules must still hold after solving (a solver that edits its inputs breaks them)."""
+    broken = broken_rule(instance.template, instance.params)
+    return [f"rule '{broken}' does not hold for the solved instance"] if broken else []
+
+
+def domain_problems(template: Template, params: Params) -> list[str]:
+    """Drawn values lie in their declared domains: type, shape, range, choices."""
+    problems: list[str] = []
+    for name, domain in template.params.items():
+        value = params.get(name)
+        try:
+            coerce_value(name, domain, value, params)
+        except ParamError as err:
+            problems.append(f"param {err}")
+            continue
+        problems += [f"param {name}={value!r}: {why}" for why in range_problems(domain, value)]
+    return problems
+
+
+def range_problems(domain: dict[str, Any], value: Any) -> list[str]:
+    """Declared min/max, choices, nonzero and const values."""
+    kind = domain["type"]
+    if kind == "const":
+        return [] if value == domain["value"] else [f"const should be {domain['value']!r}"]
+    if kind in ("choice",) or (kind == "int" and "choices" in domain):
+        return [] if value in domain["choices"] else ["not one of the declared choices"]
+    if kind == "distribution":
+        return distribution_problems(domain, value)
+    if kind not in ("int", "float", "pair", "vector", "matrix"):
+        return []
+    numbers = list(flatten(value))
+    lo, hi = domain.get("min", -math.inf), domain.get("max", math.inf)
+    problems = [f"outside [{lo}, {hi}]"] if any(not lo <= v <= hi for v in numbers) else []
+    return problems + (["zero where nonzero is declared"] if domain.get("nonzero") and 0 in numbers else [])
+
+
+def distribution_problems(domain: dict[str, Any], value: list[float]) -> list[str]:
+    least = float(domain.get("min", 0.05))
+    problems = [] if abs(math.fsum(value) - 1) < 1e-9 else [f"sums to {math.fsum(value)}, not 1"]
+    return problems + ([f"an entry below {least}"] if min(value) < least - 1e-12 else [])
+
+
+def flatten(value: Any) -> Iterator[Any]:
+    if isinstance(value, (list, tuple)):
+        for item in value:
+            yield from flatten(item)
+    else:
+        yield value
+
+
+def nonfinite(value: Any, path: str) -> list[str]:
+    """Every place in nested answers (lists, dicts, sympy values, tensors) that is not finite."""
+    if isinstance(value, dict):
+        return [p for k, v in value.items() for p in nonfinite(v, f"{path}.{k}")]
+    if isinstance(value, (list, tuple)):
+        return [p for i, v in enumerate(value) for p in nonfinite(v, f"{path}[{i}]")]
+    module = type(value).__module__
+    if module.startswith(("torch", "numpy")):
+        return nonfinite(value.tolist(), path)
+    if module.startswith("sympy"):
+        return [] if sympy_finite(value) else [f"{path} is not finite ({value})"]
+    if isinstance(value, float) and not math.isfinite(value):
+        return [f"{path} is not finite ({value})"]
+    return []
+
+
+def sympy_finite(value: Any) -> bool:
+    """True unless a sympy value is or holds an infinity or NaN."""
+    import sympy
+
+    if isinstance(value, sympy.MatrixBase):
+        return all(sympy_finite(v) for v in value)
+    if not isinstance(value, sympy.Basic):
+        return True
+    return not value.has(sympy.oo, -sympy.oo, sympy.zoo, sympy.nan)
+
+
+def agreement_problems(instance: Instance) -> list[str]:
+    """The independent checker's verdict on this instance ([] when there is none)."""
+    check = CHECKERS.get(instance.template.solver or "")
+    if check is None:
+        return []
+    try:
+        return [f"disagreement: {p}" for p in check(instance.params, instance.solved)]
+    except Exception as err:  # a checker that cannot read the answers is itself a finding
+        return [f"checker {instance.template.solver} crashed: {type(err).__name__}: {err}"]
+
+
+def render_problems(instance: Instance) -> list[str]:
+    """Render question, solution and answer of every part (StrictUndefined catches undefined names)."""
+    try:
+        render_question(instance, Pick(instance.template, "0"), label_stream())
+    except ExamgenError as err:
+        return [f"render: {err}"]
+    return mcq_problems(instance)
+
+
+def mcq_problems(instance: Instance) -> list[str]:
+    """A single-answer multiple-choice part must show exactly one correct option."""
+    problems = []
+    for index, options in instance.choices.items():
+        part = instance.template.parts[index]
+        right = sum(o.correct for o in options)
+        if not part.multiple and right != 1:
+            problems.append(f"part {part.label or index}: shows {right} correct options, expected 1")
+    return problems
+
+
+def label_stream() -> Iterator[str]:
+    """Part labels a, b, ..., z, a1, a2, ... without end."""
+    n = 0
+    while True:
+        yield chr(ord("a") + n) if n < 26 else f"a{n - 25}"
+        n += 1

@@ -1,0 +1,75 @@
+"""One batched pdflatex run for `examgen check`: a sample of every template in one solutions
+document; when it fails, the failing template is named from the `% examgen-template:` markers
+(or found by bisection) and the rest compile again without it.
+"""
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+from .compile import Job, _culprit, compile_tex, pdflatex
+from .errors import LatexError
+from .models import ExamSpec, Instance, Pick
+from .render import render_document, render_section
+
+Sample = tuple[Instance, int]  # an instance and the seed that drew it
+
+
+def check_spec() -> ExamSpec:
+    """A minimal exam spec for the check document's cover and headers."""
+    return ExamSpec(id="check", title="examgen check", institution="", course="examgen check",
+                    date="", duration="", instructions=(), sections=(), path=Path("check"))
+
+
+def check_tex(samples: list[Sample]) -> str:
+    """The solutions document (question, worked solution and answer) with one section per template."""
+    sections = [render_section(i.template.id, "", [i], [Pick(i.template, "0")]) for i, _ in samples]
+    return render_document("solutions.tex.j2", exam=check_spec(), sections=sections, solutions=True,
+                           total=sum(s.marks for s in sections), variant_label="", header="examgen check",
+                           seed=0, kind_label="Solutions")
+
+
+def compile_samples(samples: list[Sample]) -> dict[str, tuple[int, str | None]]:
+    """Each template's (seed, LaTeX problem or None); one document, split only on failure."""
+    pdflatex()
+    outcome = {i.template.id: (seed, None) for i, seed in samples}
+    with tempfile.TemporaryDirectory(prefix="examgen-check-") as tmp:
+        for template_id, problem in latex_failures(samples, Path(tmp)).items():
+            outcome[template_id] = (outcome[template_id][0], problem)
+    return outcome
+
+
+def latex_failures(samples: list[Sample], folder: Path) -> dict[str, str]:
+    """The templates whose text stops pdflatex, each with the error; the others compile."""
+    failures: dict[str, str] = {}
+    pending = [samples]
+    while pending:
+        group = pending.pop()
+        error = compile_group(group, folder / f"batch{len(failures)}-{len(pending)}")
+        if error is None:
+            continue
+        culprit, message = error
+        ids = [i.template.id for i, _ in group]
+        if culprit in ids:
+            failures[culprit] = message
+            rest = [s for s in group if s[0].template.id != culprit]
+            pending += [rest] if rest else []
+        elif len(group) == 1:
+            failures[ids[0]] = message
+        else:
+            half = len(group) // 2
+            pending += [group[:half], group[half:]]
+    return failures
+
+
+def compile_group(group: list[Sample], folder: Path) -> tuple[str | None, str] | None:
+    """Compile one batch; None when it builds, else (template named by the log, error text)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    tex = folder / "check.tex"
+    tex.write_text(check_tex(group), encoding="utf-8")
+    try:
+        compile_tex(Job(tex, "check document"))
+    except LatexError as err:
+        log = tex.with_suffix(".log").read_text(encoding="latin-1") if tex.with_suffix(".log").exists() else ""
+        return _culprit(tex, log), str(err)
+    return None
