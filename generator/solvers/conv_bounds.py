@@ -1,0 +1,51 @@
+"""Input sizes a strided 'same'-padded convolution maps to a given output size, per axis."""
+from __future__ import annotations
+
+from . import SolveContext, Solved, rule, solver
+from ..models import Params
+
+
+def same_output(size: int, kernel: int, stride: int) -> int:
+    """Output size of a TensorFlow-style 'same' convolution, run on torch's meta device.
+
+    The padding is what 'same' adds (in total max((ceil(m/s)-1)s + k - m, 0), split low/high);
+    torch then does the arithmetic, so this does not rely on the closed form."""
+    import torch
+    import torch.nn.functional as F
+
+    need = max((-(-size // stride) - 1) * stride + kernel - size, 0)
+    x = torch.empty(1, 1, size, 1, device="meta")
+    x = F.pad(x, (0, 0, need // 2, need - need // 2))
+    w = torch.empty(1, 1, kernel, 1, device="meta")
+    return int(F.conv2d(x, w, stride=(stride, 1)).shape[2])
+
+
+def bounds(out: int, stride: int) -> tuple[int, int]:
+    """n = floor((m - 1)/s) + 1  <=>  (n - 1)s + 1 <= m <= n s."""
+    return (out - 1) * stride + 1, out * stride
+
+
+def brute_force_bounds(out: int, kernel: int, stride: int) -> tuple[int, int]:
+    """Smallest and largest input size whose 'same' output is `out`, by trying every size."""
+    hits = [m for m in range(1, (out + 1) * stride + 2) if same_output(m, kernel, stride) == out]
+    return min(hits), max(hits)
+
+
+@rule("conv_bounds_strided")
+def conv_bounds_strided(p: Params) -> bool:
+    """The stride is at least 2 (with stride 1 the input size is fixed) and at most the filter size."""
+    return 2 <= p["stride"] <= min(p["kernel"])
+
+
+@solver("conv_same_input_bounds")
+def conv_same_input_bounds(p: Params, ctx: SolveContext) -> Solved:
+    """Lower and upper input size per axis; the closed form is checked by trying every size."""
+    rows = []
+    for axis, name in enumerate(("height", "width")):
+        n = p["output"][axis]
+        lo, hi = bounds(n, p["stride"])
+        if (lo, hi) != brute_force_bounds(n, p["kernel"][axis], p["stride"]):
+            raise AssertionError(f"closed form {lo}..{hi} disagrees with torch for n={n}")
+        rows.append({"axis": name, "n": n, "n_minus": n - 1, "lower": lo, "upper": hi})
+    return Solved(answers={"lower": [r["lower"] for r in rows], "upper": [r["upper"] for r in rows]},
+                  work={"axes": rows})
