@@ -1,0 +1,130 @@
+"""`examgen check`: the whole bank passes; broken templates are named with a seed that reproduces them."""
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+import yaml
+from typer.testing import CliRunner
+
+from examgen.bank import load_bank
+from examgen.check import check_bank, nonfinite
+from examgen.cli import app
+from examgen.models import Solved
+from examgen.paths import ROOT
+from examgen.solvers import SOLVERS
+
+runner = CliRunner()
+
+ESSAY = {"title": "t", "topics": ["cnn"], "kind": "short-answer", "source": {"paper": "original", "question": "1"},
+         "marks": 1, "question": "Say something.", "answer": "Anything."}
+
+
+def write_template(bank: Path, tid: str, **fields: object) -> None:
+    (bank / "broken").mkdir(parents=True, exist_ok=True)
+    (bank / "broken" / f"{tid}.yaml").write_text(yaml.safe_dump({"id": tid, **ESSAY, **fields}), encoding="utf-8")
+
+
+@pytest.fixture
+def tmp_bank(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A bank holding one good template (conv2d-params), for broken ones to join."""
+    bank = tmp_path / "bank"
+    (bank / "cnn").mkdir(parents=True)
+    shutil.copy(ROOT / "bank" / "cnn" / "conv2d-params.yaml", bank / "cnn")
+    monkeypatch.setenv("EXAMGEN_BANK", str(bank))
+    load_bank.cache_clear()
+    yield bank
+    load_bank.cache_clear()
+
+
+def run_check(*args: str) -> tuple[int, dict]:
+    result = runner.invoke(app, ["check", "--json", *args])
+    return result.exit_code, json.loads(result.stdout)
+
+
+def by_id(report: dict) -> dict[str, dict]:
+    return {t["id"]: t for t in report["templates"]}
+
+
+def test_whole_bank_passes_with_30_samples() -> None:
+    """The CI gate: every template, 30 seeds, one batched compile."""
+    result = runner.invoke(app, ["check", "--samples", "30"])
+    assert result.exit_code == 0, result.stdout + result.stderr
+
+
+def test_good_template_passes_and_json_parses(tmp_bank: Path) -> None:
+    code, report = run_check("--samples", "8")
+    assert code == 0 and report["ok"]
+    t = by_id(report)["conv2d-params"]
+    assert t["instances"] == t["agreed"] == t["rendered"] == 8 and t["compiled"] is True
+
+
+def test_undefined_variable_is_named_with_its_seed(tmp_bank: Path) -> None:
+    write_template(tmp_bank, "bad-render", params={"n": {"type": "int", "min": 1, "max": 50}},
+                   question="n is << n >>.", answer="<< nowhere >>")
+    code, report = run_check("--samples", "5", "--no-compile")
+    assert code == 1 and not report["ok"]
+    failure = by_id(report)["bad-render"]["failures"][0]
+    assert failure["seed"] == 0 and "nowhere" in failure["problem"]
+    assert failure["reproduce"] == "examgen solve bad-render --seed 0"
+    assert by_id(report)["conv2d-params"]["ok"]
+
+
+def test_failure_reproduces_with_solve(tmp_bank: Path) -> None:
+    write_template(tmp_bank, "bad-render", params={"n": {"type": "int", "min": 1, "max": 50}},
+                   question="n is << n >>.", answer="<< nowhere >>")
+    result = runner.invoke(app, ["solve", "bad-render", "--seed", "0"])
+    assert result.exit_code == 1 and "nowhere" in result.stderr
+
+
+def test_unsatisfiable_rules_are_a_sampling_failure(tmp_bank: Path) -> None:
+    write_template(tmp_bank, "never-fits", rules=["kernel_fits_image"],
+                   params={"image": {"type": "matrix", "rows": 2, "cols": 2, "min": 0, "max": 9},
+                           "kernel": {"type": "matrix", "rows": 3, "cols": 3, "min": -1, "max": 1}})
+    report = check_bank(["never-fits"], samples=2, compile_pdf=False)
+    assert [f.seed for f in report.failures] == [0, 1]
+    assert "kernel_fits_image" in report.failures[0].problem
+
+
+def test_low_variety_is_flagged_but_const_only_is_exempt(tmp_bank: Path) -> None:
+    write_template(tmp_bank, "two-values", params={"n": {"type": "choice", "choices": [1, 2]}})
+    write_template(tmp_bank, "essay-only", params={"n": {"type": "const", "value": 3}})
+    report = {t.id: t for t in check_bank(["two-values", "essay-only"], samples=20, compile_pdf=False).templates}
+    assert "low variety" in report["two-values"].failures[0].problem
+    assert report["essay-only"].ok and not report["essay-only"].drawn
+
+
+def test_latex_error_names_the_template(tmp_bank: Path) -> None:
+    write_template(tmp_bank, "bad-latex", question=r"A \notamacro here.")
+    code, report = run_check("--samples", "2")
+    t = by_id(report)["bad-latex"]
+    assert code == 1 and t["compiled"] is False and t["failures"][0]["seed"] == 0
+    assert "notamacro" in t["failures"][0]["problem"]
+    assert by_id(report)["conv2d-params"]["compiled"] is True
+
+
+def test_wrong_solver_disagrees_with_checker(tmp_bank: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    right = SOLVERS["conv2d_params"]
+
+    def off_by_one(p: dict, ctx: object) -> Solved:
+        solved = right(p, ctx)
+        return Solved({"total": solved.answers["total"] + (p["out_channels"] == 64)}, solved.work)
+
+    monkeypatch.setitem(SOLVERS, "conv2d_params", off_by_one)
+    report = check_bank(["conv2d-params"], samples=40, compile_pdf=False)
+    assert not report.ok and all("disagreement: total" in f.problem for f in report.failures)
+    assert all(f.seed is not None for f in report.failures)
+
+
+def test_unknown_id_is_one_line_error(tmp_bank: Path) -> None:
+    result = runner.invoke(app, ["check", "conv2d-param"])
+    assert result.exit_code == 1 and "did you mean conv2d-params" in result.stderr
+
+
+def test_nonfinite_walks_nested_values() -> None:
+    import sympy
+
+    found = nonfinite({"a": [1, float("nan")], "b": {"c": sympy.zoo}, "d": sympy.Rational(1, 3)}, "answers")
+    assert found == ["answers.a[1] is not finite (nan)", "answers.b.c is not finite (zoo)"]
