@@ -8,6 +8,7 @@ from typing import Protocol
 
 from .bank import load_bank
 from .compile import Job, compile_all, pdflatex
+from .errors import SpecError
 from .export.answer_key import write_answer_key
 from .models import ExamSpec, Instance, Pick, Template, Variant
 from .pick import pick_questions
@@ -82,9 +83,18 @@ def sample_variants(spec: ExamSpec, bank: dict[str, Template], seed: int, count:
         variant = Variant(number, instances)
         variant.sections = [render_section(s.title, s.intro, inst, pk)
                             for s, inst, pk in zip(spec.sections, instances, picks)]
+        check_total(spec, variant)
         variants.append(variant)
         reporter.advance()
     return variants
+
+
+def check_total(spec: ExamSpec, variant: Variant) -> None:
+    """A spec that states its total must add up to it (the seed papers' totals are fixed)."""
+    total = sum(s.marks for s in variant.sections)
+    if spec.total_marks is not None and abs(total - spec.total_marks) > 1e-9:
+        raise SpecError(f"{spec.path}: total_marks: the questions add up to {total:g} "
+                        f"{spec.marks_unit}, not {spec.total_marks:g} (variant {variant.number})")
 
 
 def _instance(pick: Pick, seed: int, variant: int, ctx: SolveContext, seen: dict[str, set[str]]) -> Instance:
