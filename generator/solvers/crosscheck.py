@@ -177,3 +177,69 @@ def check_self_attention(p: Params, solved: Solved) -> list[str]:
     problems = differences("scores", solved.work.get("scores"), scores)
     problems += differences("weights", solved.work.get("weights"), weights, ROUNDED_TOL)
     return problems + differences("output", solved.answers["output"], matmul(weights, V), ROUNDED_TOL)
+
+
+# --- gradients, by finite differences ------------------------------------------------------------
+
+FD_STEP = 1e-4
+FD_TOL = 1e-6
+
+
+def central_difference(f: Callable[[float], float], at: float, h: float = FD_STEP) -> float:
+    """(f(at + h) - f(at - h)) / 2h."""
+    return (f(at + h) - f(at - h)) / (2 * h)
+
+
+COMPGRAPH = (("q", lambda e: e["x"] * e["y"]), ("s", lambda e: e["q"] + e["z"]),
+             ("m", lambda e: e["gate"](e["w"], e["v"])), ("f", lambda e: e["s"] * e["m"]))
+
+
+def compgraph_nodes(p: Params, node: str | None = None, value: float = 0.0) -> dict[str, Any]:
+    """Every node of f = (x*y + z) * gate(w, v) in floats, with one node (if named) held at `value`."""
+    env: dict[str, Any] = {n: float(p[n]) for n in ("x", "y", "z", "w", "v")}
+    env["gate"] = max if p["gate"] == "max" else min
+    if node in env:
+        env[node] = value
+    for name, op in COMPGRAPH:
+        env[name] = value if name == node else op(env)
+    return env
+
+
+@checker("compgraph_backprop")
+def check_compgraph_backprop(p: Params, solved: Solved) -> list[str]:
+    """Each arrow's gradient ∂f/∂(its tail) against a central difference on a float forward pass."""
+    forward = compgraph_nodes(p)
+    problems = []
+    for arrow, grad in solved.answers["gradients"].items():
+        tail = arrow.split("-")[0]
+        estimate = central_difference(lambda t: compgraph_nodes(p, tail, t)["f"], forward[tail])
+        problems += differences(f"gradient {arrow}", grad, estimate, FD_TOL)
+    return problems
+
+
+@checker("gradcheck_centred")
+def check_gradcheck_centred(p: Params, solved: Solved) -> list[str]:
+    """The centred difference in floats, and the derivative by a fine central difference."""
+    a, b, c = p["coeffs"]
+    J = lambda t: a * t ** 3 + b * t ** 2 + c * t  # noqa: E731
+    theta, eps = float(p["theta"]), float(p["epsilon"])
+    problems = differences("numeric", solved.answers["numeric"], central_difference(J, theta, eps), FD_TOL)
+    return problems + differences("analytic", float(solved.answers["analytic"]),
+                                  central_difference(J, theta, 1e-5), 1e-4)
+
+
+@checker("momentum_quadratic")
+def check_momentum_quadratic(p: Params, solved: Solved) -> list[str]:
+    """v ← μv − ηg, θ ← θ + v in floats, with g from central differences of f."""
+    theta = [float(t) for t in p["theta0"]]
+    velocity = [0.0] * len(theta)
+    for _ in range(p["steps"]):
+        grads = [central_difference(lambda t, i=i: _quadratic_term(p, i, t), theta[i]) for i in range(len(theta))]
+        velocity = [p["mu"] * v - p["lr"] * g for v, g in zip(velocity, grads)]
+        theta = [t + v for t, v in zip(theta, velocity)]
+    return differences("theta_final", solved.answers["theta_final"], theta, FD_TOL)
+
+
+def _quadratic_term(p: Params, i: int, t: float) -> float:
+    """The i-th term a_i/2 (θ_i − c_i)^2 of f."""
+    return float(p["curvature"][i]) / 2 * (t - float(p["centre"][i])) ** 2
