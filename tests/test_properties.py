@@ -1,0 +1,180 @@
+"""Property-based tests over seeds (hypothesis): every drawn instance keeps its rules, agrees with the
+independent checker and renders; shapes, parameter counts and gradients hold for random inputs."""
+from __future__ import annotations
+
+import copy
+import math
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from examgen.bank import load_bank
+from examgen.check import agreement_problems, domain_problems, nonfinite, render_problems, seed_rng
+from examgen.errors import SamplingError
+from examgen.layers import module
+from examgen.models import Instance, Solved
+from examgen.sample import broken_rule, instantiate
+from examgen.solve import make_context
+from examgen.solvers import load_all
+from examgen.solvers.crosscheck import (CHECKERS, central_difference, compgraph_nodes, layer_params,
+                                        layer_shape)
+
+CTX = make_context("cpu")
+SEEDS = st.integers(min_value=0, max_value=2**31)
+FEW = settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+MANY = settings(max_examples=60, deadline=None)
+
+load_all()
+BANK_IDS = sorted(load_bank())
+CHECKED_IDS = [t for t in BANK_IDS if load_bank()[t].solver in CHECKERS]
+
+
+def draw(template_id: str, seed: int) -> Instance:
+    template = load_bank()[template_id]
+    try:
+        return instantiate(template, seed_rng(template, seed), CTX)
+    except SamplingError as err:  # examgen check reports these; here they are a plain failure
+        pytest.fail(f"seed {seed}: {err}")
+
+
+def drawn(solver: str) -> list[str]:
+    return [t for t in BANK_IDS if load_bank()[t].solver == solver]
+
+
+@pytest.mark.parametrize("template_id", BANK_IDS)
+@FEW
+@given(seed=SEEDS)
+def test_instances_are_valid_finite_and_render(template_id: str, seed: int) -> None:
+    inst = draw(template_id, seed)
+    assert broken_rule(inst.template, inst.params) is None
+    assert domain_problems(inst.template, inst.params) == []
+    assert nonfinite(inst.solved.answers, "answers") == []
+    assert render_problems(inst) == []
+
+
+@pytest.mark.parametrize("template_id", CHECKED_IDS)
+@FEW
+@given(seed=SEEDS)
+def test_solvers_agree_with_independent_checkers(template_id: str, seed: int) -> None:
+    assert agreement_problems(draw(template_id, seed)) == []
+
+
+def _nudge(value: object) -> tuple[object, bool]:
+    """The first number in nested answers moved by 1 (the checker must notice)."""
+    if isinstance(value, dict):
+        for key, item in value.items():
+            moved, done = _nudge(item)
+            if done:
+                return {**value, key: moved}, True
+    if isinstance(value, list):
+        for i, item in enumerate(value):
+            moved, done = _nudge(item)
+            if done:
+                return [*value[:i], moved, *value[i + 1:]], True
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return value + 1, True
+    if type(value).__module__.startswith("sympy") and getattr(value, "is_number", False):
+        return value + 1, True
+    return value, False
+
+
+@pytest.mark.parametrize("template_id", CHECKED_IDS)
+def test_checkers_notice_a_wrong_answer(template_id: str) -> None:
+    inst = draw(template_id, 0)
+    wrong, done = _nudge(copy.deepcopy(inst.solved.answers))
+    assert done, "no number in the answers to nudge"
+    assert CHECKERS[inst.template.solver](inst.params, Solved(wrong, inst.solved.work))
+
+
+# --- family invariants on random layers --------------------------------------------------------
+
+conv_layers = st.builds(
+    lambda cin, cout, kh, kw, s, pad, bias: {"name": "c", "layer": "Conv2d", "in": cin, "out": cout,
+                                             "kernel": [kh, kw], "stride": s, "padding": pad, "bias": bias},
+    st.integers(1, 8), st.integers(1, 8), st.integers(1, 7), st.integers(1, 7), st.integers(1, 4),
+    st.integers(0, 3), st.booleans())
+pool_layers = st.builds(lambda kind, k, s: {"name": "p", "layer": kind, "kernel": k, "stride": s},
+                        st.sampled_from(["MaxPool2d", "AvgPool2d"]), st.integers(1, 4), st.integers(1, 4))
+
+
+@MANY
+@given(layer=st.one_of(conv_layers, pool_layers), size=st.integers(8, 40), batch=st.integers(1, 4))
+def test_floor_formula_gives_torch_shapes(layer: dict, size: int, batch: int) -> None:
+    import torch
+
+    channels = layer.get("in", 3)
+    x = torch.empty(batch, channels, size, size + 3, device="meta")
+    assert layer_shape(layer, list(x.shape)) == list(module(layer)(x).shape)
+
+
+@MANY
+@given(layer=conv_layers)
+def test_parameter_formula_equals_numel(layer: dict) -> None:
+    assert layer_params(layer) == sum(p.numel() for p in module(layer).parameters())
+
+
+@MANY
+@given(cin=st.integers(1, 64), out=st.integers(1, 64), bias=st.booleans())
+def test_linear_parameter_formula_equals_numel(cin: int, out: int, bias: bool) -> None:
+    layer = {"name": "fc", "layer": "Linear", "in": cin, "out": out, "bias": bias}
+    assert layer_params(layer) == sum(p.numel() for p in module(layer).parameters())
+
+
+@pytest.mark.parametrize("template_id", drawn("layer_shapes"))
+@FEW
+@given(seed=SEEDS)
+def test_drawn_stacks_formula_shapes_and_counts(template_id: str, seed: int) -> None:
+    inst = draw(template_id, seed)
+    trace = inst.solved.work["trace"]
+    assert [row["shape"] for row in trace] == inst.answers["shapes"]
+    assert [row["params"] for row in trace] == [layer_params(l) for l in inst.params["layers"]]
+
+
+@pytest.mark.parametrize("template_id", drawn("conv2d_params"))
+@FEW
+@given(seed=SEEDS)
+def test_conv2d_params_equal_module_numel(template_id: str, seed: int) -> None:
+    import torch.nn as nn
+
+    p = draw(template_id, seed).params
+    layer = nn.Conv2d(p["in_channels"], p["out_channels"], tuple(p["kernel"]), bias=p["bias"], device="meta")
+    assert draw(template_id, seed).answers["total"] == sum(t.numel() for t in layer.parameters())
+
+
+# --- gradients against finite differences ------------------------------------------------------
+
+@pytest.mark.parametrize("template_id", drawn("compgraph_backprop"))
+@FEW
+@given(seed=SEEDS)
+def test_backprop_gradients_match_finite_differences(template_id: str, seed: int) -> None:
+    inst = draw(template_id, seed)
+    forward = compgraph_nodes(inst.params)
+    for arrow, grad in inst.answers["gradients"].items():
+        tail = arrow.split("-")[0]
+        estimate = central_difference(lambda t: compgraph_nodes(inst.params, tail, t)["f"], forward[tail])
+        assert math.isclose(grad, estimate, rel_tol=1e-6, abs_tol=1e-6), (seed, arrow)
+
+
+@pytest.mark.parametrize("template_id", drawn("gradcheck_centred"))
+@FEW
+@given(seed=SEEDS)
+def test_analytic_derivative_matches_finite_difference(template_id: str, seed: int) -> None:
+    inst = draw(template_id, seed)
+    a, b, c = inst.params["coeffs"]
+    estimate = central_difference(lambda t: a * t ** 3 + b * t ** 2 + c * t, float(inst.params["theta"]), 1e-5)
+    assert math.isclose(float(inst.answers["analytic"]), estimate, rel_tol=1e-6, abs_tol=1e-6)
+
+
+@pytest.mark.parametrize("template_id", drawn("cross_entropy"))
+@FEW
+@given(seed=SEEDS)
+def test_cross_entropy_matches_torch_on_logits(template_id: str, seed: int) -> None:
+    """softmax(log p) = p, so torch's cross_entropy on log p as logits gives the same loss."""
+    import torch
+    import torch.nn.functional as F
+
+    p = draw(template_id, seed).params
+    logits = torch.tensor([p["probs"]], dtype=torch.float64).log()
+    loss = F.cross_entropy(logits, torch.tensor([p["true_class"]])).item()
+    assert math.isclose(float(draw(template_id, seed).answers["loss"]), loss, rel_tol=1e-12)
