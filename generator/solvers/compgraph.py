@@ -1,0 +1,87 @@
+"""Back-propagation through a small computational graph, f = (x·y + z) · gate(w, v), one gradient per arrow.
+
+The gradient on an arrow is ∂f/∂(value carried by the arrow). torch autograd and sympy both compute
+every one, and the solver refuses to return if they disagree.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from . import Reject, SolveContext, Solved, rule, solver
+from ..models import Params
+
+INPUTS = ("x", "y", "z", "w", "v")
+GRAPH = (("q", "mul", ("x", "y")), ("s", "add", ("q", "z")), ("m", "gate", ("w", "v")),
+         ("f", "mul", ("s", "m")))
+ARROWS = (("x", "q"), ("y", "q"), ("q", "s"), ("z", "s"), ("w", "m"), ("v", "m"), ("s", "f"),
+          ("m", "f"), ("f", "out"))
+
+
+def _op(op: str, gate: str, a: Any, b: Any, lib: str) -> Any:
+    """One node's operation on torch tensors or sympy numbers."""
+    if op == "mul":
+        return a * b
+    if op == "add":
+        return a + b
+    if lib == "torch":
+        import torch
+
+        return torch.maximum(a, b) if gate == "max" else torch.minimum(a, b)
+    import sympy
+
+    return sympy.Max(a, b) if gate == "max" else sympy.Min(a, b)
+
+
+@rule("compgraph_gate_decides")
+def compgraph_gate_decides(p: Params) -> bool:
+    """The gate's two inputs differ, so its gradient is defined, and no node value is zero."""
+    s = p["x"] * p["y"] + p["z"]
+    m = max(p["w"], p["v"]) if p["gate"] == "max" else min(p["w"], p["v"])
+    return p["w"] != p["v"] and s != 0 and m != 0 and p["x"] * p["y"] != 0
+
+
+def _torch_grads(p: Params, ctx: SolveContext) -> tuple[dict[str, float], dict[str, float]]:
+    """Forward values and ∂f/∂node for every node, by autograd (intermediates retain their grad)."""
+    nodes = {n: ctx.tensor(float(p[n])).requires_grad_() for n in INPUTS}
+    for name, op, (a, b) in GRAPH:
+        nodes[name] = _op(op, p["gate"], nodes[a], nodes[b], "torch")
+        nodes[name].retain_grad()
+    nodes["f"].backward()
+    return ({n: float(t.detach()) for n, t in nodes.items()}, {n: float(t.grad) for n, t in nodes.items()})
+
+
+def _sympy_grad(p: Params, cut: str) -> Any:
+    """∂f/∂cut, exactly: the node `cut` becomes a symbol, f is differentiated and evaluated."""
+    import sympy
+
+    t = sympy.Symbol(cut)
+    env: dict[str, Any] = {n: t if n == cut else sympy.Integer(p[n]) for n in INPUTS}
+    for name, op, (a, b) in GRAPH:
+        env[name] = t if name == cut else _op(op, p["gate"], env[a], env[b], "sympy")
+    value = p[cut] if cut in INPUTS else _forward_exact(p)[cut]
+    return sympy.diff(env["f"], t).subs(t, value)
+
+
+def _forward_exact(p: Params) -> dict[str, Any]:
+    import sympy
+
+    env: dict[str, Any] = {n: sympy.Integer(p[n]) for n in INPUTS}
+    for name, op, (a, b) in GRAPH:
+        env[name] = _op(op, p["gate"], env[a], env[b], "sympy")
+    return env
+
+
+@solver("compgraph_backprop")
+def compgraph_backprop(p: Params, ctx: SolveContext) -> Solved:
+    """Forward values and the gradient on each of the nine arrows, by autograd and by sympy."""
+    forward, grads = _torch_grads(p, ctx)
+    exact = {n: _sympy_grad(p, n) for n in (*INPUTS, "q", "s", "m", "f")}
+    for n, g in exact.items():
+        if abs(float(g) - grads[n]) > 1e-9:
+            raise AssertionError(f"d f/d {n}: sympy {g} != torch {grads[n]}")
+    if any(int(exact[n]) == 0 for n in INPUTS if n in ("x", "y", "z")):
+        raise Reject("a gradient on the multiply/add branch is zero")
+    arrows = {f"{a}-{b}": int(exact[a]) for a, b in ARROWS}
+    return Solved(answers={"gradients": arrows},
+                  work={"fwd": {n: int(round(forward[n])) for n in forward},
+                        "winner": "w" if forward["m"] == p["w"] else "v"})

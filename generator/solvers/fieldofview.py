@@ -1,0 +1,66 @@
+"""Theoretical field of view (receptive field) of a stack of convolutions, and its weight count."""
+from __future__ import annotations
+
+import random
+
+from . import SolveContext, Solved, drawer, rule, solver
+from ..models import Params
+
+
+def field_of_view(kernels: list[int], strides: list[int]) -> tuple[int, list[str]]:
+    """1 + Σ (k_i − 1) · (product of the strides before layer i), with each term as text."""
+    size, jump, terms = 1, 1, ["1"]
+    for k, s in zip(kernels, strides):
+        size += (k - 1) * jump
+        terms.append(f"({k}-1)" if jump == 1 else f"{jump}\\cdot({k}-1)")
+        jump *= s
+    return size, terms
+
+
+def measured_fov(kernels: list[int], strides: list[int], ctx: SolveContext) -> int:
+    """The input rows one output pixel depends on, found with autograd through all-ones convolutions."""
+    import torch
+    import torch.nn.functional as F
+
+    size = 2 * (1 + sum(k - 1 for k in kernels) * max(strides) ** 2) + 8
+    x = ctx.tensor([[[[0.0] * size] * size]]).requires_grad_()
+    y = x
+    for k, s in zip(kernels, strides):
+        y = F.conv2d(y, torch.ones(1, 1, k, k, dtype=x.dtype, device=x.device), stride=s)
+    y[0, 0, y.shape[2] // 2, y.shape[3] // 2].backward()
+    rows = (x.grad[0, 0].abs().sum(dim=1) > 0).nonzero()
+    return int(rows.max() - rows.min() + 1)
+
+
+@drawer("fov_kernels")
+def fov_kernels(rng: random.Random, params: Params, count: int = 3) -> list[int]:
+    """Odd kernel sizes for each layer, as a paper would list them."""
+    return [rng.choice([1, 3, 3, 5, 5, 7]) for _ in range(count)]
+
+
+@rule("fov_kernels_grow")
+def fov_kernels_grow(p: Params) -> bool:
+    """At most one 1x1 layer, so the field of view really grows through the stack."""
+    return sum(1 for k in p["kernels"] if k == 1) <= 1 and len(p["filters"]) == len(p["kernels"])
+
+
+@solver("fov_and_params")
+def fov_and_params(p: Params, ctx: SolveContext) -> Solved:
+    """Field of view with stride 1 everywhere and with the first layer strided; weights without biases."""
+    import torch.nn as nn
+
+    ks = p["kernels"]
+    flat = [1] * len(ks)
+    strided = [p["first_stride"]] + [1] * (len(ks) - 1)
+    fov1, terms1 = field_of_view(ks, flat)
+    fov2, terms2 = field_of_view(ks, strided)
+    for fov, strides in ((fov1, flat), (fov2, strided)):
+        if measured_fov(ks, strides, ctx) != fov:
+            raise AssertionError(f"formula {fov} != autograd {measured_fov(ks, strides, ctx)}")
+    chans = [p["in_channels"], *p["filters"]]
+    layers = [nn.Conv2d(chans[i], chans[i + 1], k, bias=False, device="meta") for i, k in enumerate(ks)]
+    counts = [sum(t.numel() for t in layer.parameters()) for layer in layers]
+    pieces = [f"{chans[i]}\\cdot {k}\\cdot {k}\\cdot {chans[i + 1]}" for i, k in enumerate(ks)]
+    return Solved(answers={"fov_stride1": fov1, "fov_strided": fov2, "weights": sum(counts)},
+                  work={"terms1": " + ".join(terms1), "terms2": " + ".join(terms2),
+                        "pieces": pieces, "counts": counts})
