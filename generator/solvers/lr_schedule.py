@@ -1,0 +1,57 @@
+"""Step learning-rate decay: eta_t = eta_0 c^floor(t/K), exact, checked against torch's StepLR."""
+from __future__ import annotations
+
+import random
+from fractions import Fraction
+from typing import Any
+
+from . import SolveContext, Solved, drawer, solver
+from ..models import Params
+
+
+def step_rate(eta0: Fraction, c: Fraction, k: int, epoch: int) -> Fraction:
+    """The learning rate during epoch `epoch` (counting from 0)."""
+    return eta0 * c ** (epoch // k)
+
+
+def torch_rates(eta0: float, c: float, k: int, epochs: int) -> list[float]:
+    """The rate torch.optim.lr_scheduler.StepLR gives for epochs 0..epochs-1."""
+    import torch
+
+    param = torch.zeros(1, requires_grad=True)
+    opt = torch.optim.SGD([param], lr=eta0)
+    sched = torch.optim.lr_scheduler.StepLR(opt, step_size=k, gamma=c)
+    rates = []
+    for _ in range(epochs):
+        rates.append(opt.param_groups[0]["lr"])
+        opt.step()
+        sched.step()
+    return rates
+
+
+@drawer("lr_step_epochs")
+def lr_step_epochs(rng: random.Random, params: Params) -> list[int]:
+    """Three epochs to ask about: one just before a drop, one at a drop, one later."""
+    k = params["K"]
+    first = rng.randint(1, 2) * k
+    return [first - 1, first, rng.randint(first + 1, 4 * k - 1)]
+
+
+@solver("lr_step_decay")
+def lr_step_decay(p: Params, ctx: SolveContext) -> Solved:
+    """Rates at the asked epochs and the staircase to plot (4 K epochs), torch-checked."""
+    eta0, c, k = Fraction(str(p["eta0"])), Fraction(str(p["c"])), int(p["K"])
+    horizon = 4 * k
+    exact = [step_rate(eta0, c, k, t) for t in range(horizon)]
+    ref = torch_rates(float(eta0), float(c), k, horizon)
+    if any(abs(float(e) - r) > 1e-12 for e, r in zip(exact, ref)):
+        raise AssertionError("step decay disagrees with torch StepLR")
+    asked = [{"epoch": t, "drops": t // k, "rate": _dec(exact[t])} for t in p["epochs"]]
+    stairs = [(j * k, _dec(exact[j * k])) for j in range(4)] + [(horizon, _dec(exact[-1]))]
+    return Solved(answers={"rates": [a["rate"] for a in asked]},
+                  work={"asked": asked, "stairs": stairs, "horizon": horizon, "ymax": _dec(eta0 * Fraction(11, 10))})
+
+
+def _dec(x: Fraction) -> Any:
+    """An exact decimal as a float (the rates here terminate: c and eta0 are decimals)."""
+    return float(x)

@@ -1,0 +1,23 @@
+"""One-hidden-layer regression network: its size, and the sigmoid output that keeps the parameter count."""
+from __future__ import annotations
+
+from . import SolveContext, Solved, solver
+from ..models import Params
+
+
+def network(inputs: int, hidden: int, squash: bool) -> "torch.nn.Module":  # noqa: F821
+    """y = sum_k w_k g(sum_j v_jk x_j + b_k) + c, with g the logistic sigmoid; `squash` adds g on top."""
+    import torch.nn as nn
+
+    layers = [nn.Linear(inputs, hidden), nn.Sigmoid(), nn.Linear(hidden, 1)]
+    return nn.Sequential(*layers, *([nn.Sigmoid()] if squash else []))
+
+
+@solver("mlp_sigmoid_counts")
+def mlp_sigmoid_counts(p: Params, ctx: SolveContext) -> Solved:
+    """Trainable parameters before and after putting a sigmoid on the output (the count must not change)."""
+    n, h = len(p["context"]["inputs"]), p["hidden"]
+    before, after = (sum(t.numel() for t in network(n, h, s).parameters()) for s in (False, True))
+    if before != after or before != n * h + h + h + 1:
+        raise AssertionError(f"parameter counts {before}, {after}")
+    return Solved(answers={"parameters": before}, work={"n_inputs": n, "n_v": n * h, "n_b": h, "n_w": h})

@@ -1,0 +1,52 @@
+"""1-Wasserstein distance between two distributions on a two-point space {a, b}."""
+from __future__ import annotations
+
+from fractions import Fraction
+from typing import Any
+
+from . import SolveContext, Solved, rule, solver
+from ..models import Params
+
+
+def couplings(p_a: Fraction, q_a: Fraction, step: Fraction = Fraction(1, 1000)) -> list[dict[str, Fraction]]:
+    """Every coupling R with marginals P (rows) and Q (columns) whose R(a,a) lies on the grid.
+
+    R(a,a) = r fixes the rest: R(a,b) = P(a) - r, R(b,a) = Q(a) - r, R(b,b) = 1 - P(a) - Q(a) + r."""
+    lo, hi = max(Fraction(0), p_a + q_a - 1), min(p_a, q_a)
+    count = int((hi - lo) / step)
+    rs = [lo + k * step for k in range(count + 1)] + [hi]
+    return [{"aa": r, "ab": p_a - r, "ba": q_a - r, "bb": 1 - p_a - q_a + r} for r in rs]
+
+
+def brute_force_distance(p_a: Fraction, q_a: Fraction, d: int) -> Fraction:
+    """min over the couplings of sum d(c, c') R(c, c'), with d(a,a) = d(b,b) = 0."""
+    return min(d * (r["ab"] + r["ba"]) for r in couplings(p_a, q_a))
+
+
+@rule("wasserstein_distinct")
+def wasserstein_distinct(p: Params) -> bool:
+    """P and Q differ (otherwise the distance is trivially 0)."""
+    return p["P_a"] != p["Q_a"]
+
+
+@solver("wasserstein_two_point")
+def wasserstein_two_point(p: Params, ctx: SolveContext) -> Solved:
+    """The cost as R(a,b) + R(b,a) (times d), and W = d |P(a) - Q(a)|, checked over all couplings."""
+    import sympy
+
+    p_a, q_a, d = Fraction(str(p["P_a"])), Fraction(str(p["Q_a"])), int(p["distance"])
+    value = d * abs(p_a - q_a)
+    if brute_force_distance(p_a, q_a, d) != value:
+        raise AssertionError("closed form disagrees with the search over couplings")
+    r = min(p_a, q_a)
+    best = {"aa": r, "ab": p_a - r, "ba": q_a - r, "bb": 1 - p_a - q_a + r}
+    cost = d * (sympy.Symbol("R_ab") + sympy.Symbol("R_ba"))
+    return Solved(answers={"integral": cost, "W": _rational(value)},
+                  work={"coupling": {k: _rational(v) for k, v in best.items()},
+                        "P_b": _rational(1 - p_a), "Q_b": _rational(1 - q_a)})
+
+
+def _rational(x: Fraction) -> Any:
+    import sympy
+
+    return sympy.Rational(x.numerator, x.denominator)
