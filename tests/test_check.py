@@ -10,7 +10,8 @@ import yaml
 from typer.testing import CliRunner
 
 from examgen.bank import load_bank
-from examgen.check import check_bank, nonfinite
+from examgen.check import check_bank
+from examgen.sanity import nonfinite
 from examgen.cli import app
 from examgen.models import Solved
 from examgen.paths import ROOT
@@ -88,11 +89,19 @@ def test_unsatisfiable_rules_are_a_sampling_failure(tmp_bank: Path) -> None:
     assert "kernel_fits_image" in report.failures[0].problem
 
 
-def test_low_variety_is_flagged_but_const_only_is_exempt(tmp_bank: Path) -> None:
-    write_template(tmp_bank, "two-values", params={"n": {"type": "choice", "choices": [1, 2]}})
+def test_low_variety_is_flagged_but_fixed_or_essay_params_are_not(tmp_bank: Path) -> None:
+    data = yaml.safe_load((tmp_bank / "cnn" / "conv2d-params.yaml").read_text(encoding="utf-8"))
+    data.update(id="few-values", presets={}, params={
+        "in_channels": {"type": "int", "choices": [1, 2]}, "out_channels": {"type": "const", "value": 4},
+        "kernel": {"type": "pair", "min": 3, "max": 3}, "bias": {"type": "const", "value": True}})
+    (tmp_bank / "cnn" / "few-values.yaml").write_text(yaml.safe_dump(data), encoding="utf-8")
+    write_template(tmp_bank, "essay-choice", params={"n": {"type": "choice", "choices": [1, 2]}})
     write_template(tmp_bank, "essay-only", params={"n": {"type": "const", "value": 3}})
-    report = {t.id: t for t in check_bank(["two-values", "essay-only"], samples=20, compile_pdf=False).templates}
-    assert "low variety" in report["two-values"].failures[0].problem
+    ids = ["few-values", "essay-choice", "essay-only"]
+    report = {t.id: t for t in check_bank(ids, samples=20, compile_pdf=False).templates}
+    assert "low variety" in report["few-values"].failures[0].problem
+    assert report["few-values"].failures[0].seed is None
+    assert report["essay-choice"].ok and "low variety" in report["essay-choice"].notes[0]
     assert report["essay-only"].ok and not report["essay-only"].drawn
 
 

@@ -10,7 +10,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from examgen.bank import load_bank
-from examgen.check import agreement_problems, domain_problems, nonfinite, render_problems, seed_rng
+from examgen.check import seed_rng
+from examgen.sanity import agreement_problems, domain_problems, nonfinite, render_problems
 from examgen.errors import SamplingError
 from examgen.layers import module
 from examgen.models import Instance, Solved
