@@ -1,0 +1,85 @@
+"""A vanilla RNN h_t = s(W_h h_{t-1} + W_x x_t + b) (Imperial Q2c): dL/dW_x through time, and
+whether gradients vanish or explode for a linear RNN (spectral radius of W_h)."""
+from __future__ import annotations
+
+import random
+from typing import Any
+
+from . import Reject, SolveContext, Solved, drawer, solver
+from ..models import Params
+
+
+def delta_tex(t: int, T: int) -> str:
+    """delta_t = D_t W_h^T D_{t+1} ... W_h^T D_T dL/dh_T, as LaTeX (D_k = diag s'(a_k))."""
+    factors = [f"D_{{{k}}}" for k in range(t, T + 1)]
+    return " W_h^\\top ".join(factors) + " \\frac{\\partial \\mathcal{L}}{\\partial h_{" + str(T) + "}}"
+
+
+def expanded_tex(T: int) -> list[str]:
+    """The T terms of dL/dW_x = sum_t delta_t x_t^T, earliest step first."""
+    return [f"\\left({delta_tex(t, T)}\\right) x_{{{t}}}^\\top" for t in range(1, T + 1)]
+
+
+def bptt_wx_gradient(Wh: Any, Wx: Any, b: Any, xs: Any, g: Any) -> Any:
+    """sum_t delta_t x_t^T for a tanh RNN, by the expanded formula (torch tensors in, matrix out)."""
+    import torch
+
+    h, pre = torch.zeros(Wh.shape[0], dtype=Wh.dtype), []
+    for x in xs:
+        pre.append(Wh @ h + Wx @ x + b)
+        h = torch.tanh(pre[-1])
+    grad, delta = torch.zeros_like(Wx), g
+    for t in reversed(range(len(xs))):
+        delta = (1 - torch.tanh(pre[t]) ** 2) * delta
+        grad += torch.outer(delta, xs[t])
+        delta = Wh.T @ delta
+    return grad
+
+
+def check_formula_with_autograd(T: int) -> float:
+    """Largest difference between the expanded formula and autograd on a random tanh RNN."""
+    import torch
+
+    gen = torch.Generator().manual_seed(T)
+    Wh, Wx, b = (torch.randn(*s, generator=gen, dtype=torch.float64) for s in ((3, 3), (3, 2), (3,)))
+    xs, g = torch.randn(T, 2, generator=gen, dtype=torch.float64), torch.randn(3, generator=gen, dtype=torch.float64)
+    Wx_auto = Wx.clone().requires_grad_(True)
+    h = torch.zeros(3, dtype=torch.float64)
+    for x in xs:
+        h = torch.tanh(Wh @ h + Wx_auto @ x + b)
+    (g @ h).backward()
+    return float((Wx_auto.grad - bptt_wx_gradient(Wh, Wx, b, xs, g)).abs().max())
+
+
+def spectra(W: list[list[float]]) -> dict[str, Any]:
+    """Singular values, eigenvalue moduli and spectral radius of W (float64 torch)."""
+    import torch
+
+    Wt = torch.tensor(W, dtype=torch.float64)
+    sv = torch.linalg.svdvals(Wt).tolist()
+    moduli = sorted(torch.linalg.eigvals(Wt).abs().tolist(), reverse=True)
+    return {"singular_values": sv, "eig_moduli": moduli, "radius": moduli[0]}
+
+
+@drawer("rnn_bptt_wh")
+def rnn_bptt_wh(rng: random.Random, params: Params, size: int = 3) -> dict[str, Any]:
+    """A recurrent matrix with two-decimal entries, shown with its singular values to two places."""
+    W = [[round(rng.uniform(-1.5, 1.5), 2) for _ in range(size)] for _ in range(size)]
+    return {"matrix": W, "singular_values": [round(v, 2) for v in spectra(W)["singular_values"]]}
+
+
+@solver("rnn_bptt")
+def rnn_bptt(p: Params, ctx: SolveContext) -> Solved:
+    """The expanded gradient (checked against autograd) and the long-run behaviour of W_h^n."""
+    if check_formula_with_autograd(p["T"]) > 1e-9:
+        raise AssertionError("expanded BPTT formula disagrees with autograd")
+    s = spectra(p["W_h"]["matrix"])
+    if abs(s["radius"] - 1) < 0.1:
+        raise Reject("spectral radius too close to 1 for a clear answer")
+    shown_ok = all(abs(a - b) <= 0.011 for a, b in zip(s["singular_values"], p["W_h"]["singular_values"]))
+    verdict = "explode" if s["radius"] > 1 else "vanish"
+    misleading = (s["singular_values"][0] > 1) != (s["radius"] > 1)
+    return Solved(answers={"behaviour": verdict, "radius": round(s["radius"], 4),
+                           "singular_values": [round(v, 4) for v in s["singular_values"]]},
+                  work={"terms": expanded_tex(p["T"]), "eig_moduli": [round(v, 4) for v in s["eig_moduli"]],
+                        "shown_ok": shown_ok, "misleading": misleading})
