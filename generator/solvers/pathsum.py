@@ -193,11 +193,11 @@ def _topological(graph: Graph) -> list[str]:
 
 @rule("pathsum_graph_workable")
 def pathsum_graph_workable(p: Params) -> bool:
-    """Every neuron lies on a path from an input to y, and each input reaches y by 2 to 8 paths."""
+    """Every neuron lies on a path from an input to y; x2 reaches y by 2 to 8 paths, x1 by 3 to 8."""
     graph = p["graph"]
     on_path = {n for x in INPUTS for path in paths(graph, "y", x) for n in path}
-    counts = [len(paths(graph, "y", x)) for x in INPUTS]
-    return on_path == {n[0] for n in graph["nodes"]} and all(2 <= c <= 8 for c in counts)
+    x1, x2 = (len(paths(graph, "y", x)) for x in INPUTS)
+    return on_path == {n[0] for n in graph["nodes"]} and 3 <= x1 <= 8 and 2 <= x2 <= 8
 
 
 @drawer("pathsum_graph")
@@ -215,12 +215,13 @@ def pathsum_graph(rng: random.Random, params: Params, hidden: tuple[int, int] = 
     layout.append(["y"])
     edges = []
     for col in range(1, len(layout)):
-        earlier = [n for c in layout[:col] for n in c]
         for node in layout[col]:
             k = rng.choice([2, 3]) if node == "y" else rng.choice([1, 1, 2, 2, 3])
             first = rng.choice(layout[col - 1])
-            rest = rng.sample([n for n in earlier if n != first], min(k - 1, len(earlier) - 1))
-            edges += [[src, node] for src in [first, *rest]]
+            pool = [n for n in layout[col - 1] if n != first]
+            if rng.random() < 0.5:  # skip connections now and then, not everywhere
+                pool += [n for c in layout[:col - 1] for n in c]
+            edges += [[src, node] for src in [first, *rng.sample(pool, min(k - 1, len(pool)))]]
     _feed_unused(rng, layout, edges)
     return {"nodes": _positions(layout), "edges": _bends(edges, layout)}
 
@@ -242,17 +243,22 @@ def _split(rng: random.Random, count: int, columns: int) -> list[int]:
 
 
 def _positions(layout: list[list[str]]) -> list[list[Any]]:
-    """[name, column, row] with each column centred on row 0."""
-    return [[n, c, round(r - (len(col) - 1) / 2, 1)] for c, col in enumerate(layout) for r, n in enumerate(col)]
+    """[name, column, row]: each column centred on row 0, hidden columns staggered so straight edges miss neurons."""
+    def shift(c: int) -> float:
+        return 0.0 if c in (0, len(layout) - 1) else (0.3 if c % 2 else -0.3)
+    return [[n, c, round(r - (len(col) - 1) / 2 + shift(c), 1)] for c, col in enumerate(layout) for r, n in enumerate(col)]
 
 
 def _bends(edges: list[list[str]], layout: list[list[str]]) -> list[list[Any]]:
-    """Edges that skip a column bend a little, so they do not run through a neuron."""
-    column = {n: c for c, col in enumerate(layout) for n in col}
+    """Edges that skip a column bend outwards (up in the upper half, down in the lower), clear of the neurons."""
+    where = {n: (c, r) for n, c, r in _positions(layout)}
     out, sign = [], 1
     for src, dst in edges:
-        bend = 0
-        if column[dst] - column[src] >= 2:
-            bend, sign = 18 * sign, -sign
+        bend, span = 0, where[dst][0] - where[src][0]
+        if span >= 2:
+            middle = where[src][1] + where[dst][1]
+            if middle == 0:
+                middle, sign = sign, -sign
+            bend = (12 * span + 6) * (1 if middle < 0 else -1)
         out.append([src, dst, bend])
     return out

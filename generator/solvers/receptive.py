@@ -51,8 +51,12 @@ def autograd_field(layers: list[dict[str, Any]]) -> list[int]:
 
 @rule("receptive_layers_valid")
 def receptive_layers_valid(p: Params) -> bool:
-    """Every layer's padding is smaller than its filter and its stride is at most its filter."""
-    for layer in p["layers"]:
+    """Paddings smaller than filters, strides at most the filters, a stride above 1 before the last layer
+    and at least one non-square filter (so the stride products and the two axes matter)."""
+    layers = p["layers"]
+    if all(layer["stride"] == 1 for layer in layers[:-1]) or all(layer["kernel"][0] == layer["kernel"][1] for layer in layers):
+        return False
+    for layer in layers:
         for axis in range(2):
             if _padding(layer, axis) >= layer["kernel"][axis] or layer["stride"] > layer["kernel"][axis]:
                 return False
