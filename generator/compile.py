@@ -51,8 +51,8 @@ def log_excerpt(log: str, lines: int = 6) -> str:
 
 def error_line(log: str) -> int | None:
     """The .tex line number the log blames (`l.<n>` or `file.tex:<n>:`)."""
-    match = re.search(r"^l\.(\d+)", log, re.M) or re.search(r"^\S+\.tex:(\d+): ", log, re.M)
-    return int(match.group(1)) if match else None
+    found = re.findall(r"^\S+\.tex:(\d+): ", log, re.M) or re.findall(r"^l\.(\d+)", log, re.M)
+    return int(found[-1]) if found else None
 
 
 def source_lines(tex: Path, log: str, around: int = 1) -> str:
@@ -91,21 +91,23 @@ def _read_log(tex: Path) -> str:
 def _failure(job: Job, log: str) -> str:
     quoted = source_lines(job.tex, log)
     culprit = _culprit(job.tex, log)
-    where = f" in question {culprit}" if culprit else ""
+    where = f" in {culprit}" if culprit else ""
     return (f"{job.label}: LaTeX error{where}: {log_excerpt(log)}"
             + (f" || source {job.tex.name}: {quoted}" if quoted else ""))
 
 
 def _culprit(tex: Path, log: str) -> str | None:
-    """The template id whose text holds the failing line (the .tex marks each question with it)."""
+    """Which question (template id) or spec section holds the failing line, from the .tex markers."""
     n = error_line(log)
     if n is None:
         return None
     lines = tex.read_text(encoding="utf-8").splitlines()[:n]
     for line in reversed(lines):
-        found = re.match(r"% examgen-template: (\S+)", line)
+        found = re.match(r"% examgen-(template|section): (\S+)", line)
+        if found and found.group(1) == "template":
+            return f"question {found.group(2)}"
         if found:
-            return found.group(1)
+            return f"the exam spec's section {found.group(2)} (title or intro)"
     return None
 
 

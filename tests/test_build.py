@@ -102,3 +102,11 @@ def test_unknown_template_in_spec_is_a_spec_error(scratch_bank: Path, tmp_path: 
     with pytest.raises(SpecError, match="one.yaml: unknown template id 'nope'"):
         build(BuildOptions(spec=_spec_with(scratch_bank, "nope"), seed=1, out=tmp_path))
     assert list(tmp_path.iterdir()) == []
+
+
+def test_latex_error_in_a_spec_section_names_the_section(scratch_bank: Path, tmp_path: Path) -> None:
+    spec = scratch_bank / "exams" / "intro.yaml"
+    spec.write_text("title: I\ncourse: C\nsections:\n  - title: S\n    questions: [conv2d-params]\n"
+                    "  - title: T\n    intro: \\oops here\n    questions: [cross-entropy]\n")
+    with pytest.raises(LatexError, match=r"in the exam spec's section 2 \(title or intro\)"):
+        build(BuildOptions(spec=spec, seed=1, out=tmp_path / "out"))
