@@ -103,7 +103,7 @@ def _culprit(tex: Path, log: str) -> str | None:
         return None
     lines = tex.read_text(encoding="utf-8").splitlines()[:n]
     for line in reversed(lines):
-        found = re.match(r"% examgen-(template|section): (\S+)", line)
+        found = re.search(r"% examgen-(template|section): (\S+)", line)
         if found and found.group(1) == "template":
             return f"question {found.group(2)}"
         if found:
