@@ -56,11 +56,17 @@ def autoencoder_relu(p: Params, ctx: SolveContext) -> Solved:
     if any(bool((z <= 0).any()) for z in Z):
         raise Reject("a ReLU is inactive (its input is not positive)")
     X = A[0]
+    if min(float(a.detach().min()) for a in A[1:]) < 0.1:
+        raise Reject("a node's output is below 0.1, too small to work with by hand")
+    if float(A[4].detach().max()) >= 1:
+        raise Reject("a reconstruction is 1 or more, so its log term is not a loss")
     J = -(X * torch.log(A[4])).sum()
     dz4, dW4, dz3, dW3 = paper_backprop([w.detach() for w in W], [a.detach() for a in A], X)
     (0.5 * ((A[4] - X) ** 2).sum()).backward()
     if not (W[3].grad.allclose(dW4) and W[2].grad.allclose(dW3)):
         raise AssertionError("the paper's formulas disagree with autograd on ½‖X̂ − X‖²")
+    if float(dW3.abs().min()) < 0.005:
+        raise Reject("a gradient in dW3 rounds to almost nothing")
     nodes = [float(v) for a in A[1:] for v in a.detach().flatten()]
     W4_new = W[3].detach() - p["lr"] * dW4
     return Solved(answers={"nodes": [round(v, 6) for v in nodes], "J": round(float(J.detach()), 6),
