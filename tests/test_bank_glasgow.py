@@ -116,3 +116,18 @@ def test_paper_builds_with_values_in_exam_and_answers_only_in_solutions(built: t
 def test_two_seeds_give_different_numbers(built: tuple[Path, Path]) -> None:
     keys = [json.loads((f / "answer-key.json").read_text())["variants"][0]["questions"] for f in built]
     assert [q["params"] for q in keys[0]] != [q["params"] for q in keys[1]]
+
+
+def test_standalone_q1_families_agree_with_the_composite() -> None:
+    whole = solved("two-models-shapes-params", "glasgow-2023-1").answers
+    assert solved("linear-model-params", "glasgow-2023-1b").answers["total"] == whole["model1_params"]
+    assert solved("conv-stack-params", "glasgow-2023-1c").answers["total"] == whole["model2_params"]
+    assert solved("model-new-input", "glasgow-2023-1f-model1").answers["other_outcome"] == "fails at fc1"
+    assert solved("model-new-input", "glasgow-2023-1f-model2").answers["other_outcome"] == whole["model2_new"]
+
+
+@pytest.mark.parametrize("template_id", ["model-new-input", "linear-model-params", "conv-stack-params",
+                                         "tensor-dimensions", "sigmoid-net-backprop"])
+def test_standalone_families_solve_under_many_seeds(template_id: str) -> None:
+    for seed in range(15):
+        solved(template_id, seed=seed)

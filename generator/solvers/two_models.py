@@ -84,8 +84,12 @@ def mismatch(shape: list[int], layers: list[Layer], failed_at: int) -> str:
     if layer["layer"] == "Linear":
         return (f"\\texttt{{{layer['name']}}} expects {layer['in']} input features per example, "
                 f"but it receives {shape[-1]}")
-    if layer["layer"] == "Conv2d":
+    if layer["layer"] == "Conv2d" and shape[1] != layer["in"]:
         return f"\\texttt{{{layer['name']}}} expects {layer['in']} input channels, but it receives {shape[1]}"
+    if layer["layer"] == "Conv2d":
+        k, pad = layer["kernel"], layer.get("padding", 0)
+        return (f"\\texttt{{{layer['name']}}}'s ${k} \\times {k}$ kernel does not fit its "
+                f"${shape[2]} \\times {shape[3]}$ input (padding {pad})")
     return f"\\texttt{{{layer['name']}}} cannot take an input of shape {shape}"
 
 
