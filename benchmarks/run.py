@@ -64,7 +64,8 @@ def machine() -> dict[str, str]:
 
     cpu = next((line.split(":", 1)[1].strip() for line in _cpuinfo() if line.startswith("model name")), "?")
     return {"nproc": str(os.cpu_count()), "cpu": cpu, "python": platform.python_version(),
-            "torch": torch.__version__, "platform": platform.platform()}
+            "torch": torch.__version__, "platform": platform.platform(),
+            "load average at start": f"{os.getloadavg()[0]:.1f}"}  # the machine may be shared
 
 
 def _cpuinfo() -> list[str]:
@@ -88,7 +89,9 @@ def markdown(args: argparse.Namespace, info: dict[str, str], rates: list[dict], 
               "| variants | wall time (s) | s per variant | peak RSS (MiB) |", "|---:|---:|---:|---:|"]
     lines += [f"| {b['variants']} | {b['wall_s']:.1f} | {b['wall_s'] / b['variants']:.2f} | {b['peak_rss_mib']:.0f} |"
               for b in builds]
-    lines += ["", "Peak RSS is the largest child process (examgen itself or a pdflatex run), from "
+    lines += ["", "Timings are wall clock on this machine as it was (see the load average above); "
+              "on a shared machine they vary by a factor of two between runs.",
+              "", "Peak RSS is the largest child process (examgen itself or a pdflatex run), from "
               "`resource.getrusage(RUSAGE_CHILDREN)` in a fresh helper process per measurement.", ""]
     return "\n".join(lines)
 
