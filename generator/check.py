@@ -35,15 +35,17 @@ SLOW_SAMPLING = MAX_TRIES // 10  # an instance needing this many draws is close 
 
 @dataclass
 class Failure:
-    """One problem, with the seed that reproduces it (None for whole-template problems)."""
+    """One problem, with the seed (or preset) that reproduces it; neither for whole-template problems."""
 
     template: str
     seed: int | None
     problem: str
+    preset: str | None = None
 
     @property
     def reproduce(self) -> str:
-        return f"examgen solve {self.template}" + (f" --seed {self.seed}" if self.seed is not None else "")
+        where = f" --preset {self.preset}" if self.preset else f" --seed {self.seed}" if self.seed is not None else ""
+        return f"examgen solve {self.template}{where}"
 
 
 @dataclass
@@ -62,6 +64,7 @@ class TemplateReport:
     checker: bool = False            # an independent checker exists for its solver
     agreed: int = 0                  # instances the checker confirmed
     rendered: int = 0
+    presets: int = 0                 # presets (the papers' own values) solved, checked and rendered
     compiled: bool | None = None     # None: not compiled (not asked, or no instance)
     seconds: float = 0.0
     failed_samples: int = 0
@@ -77,11 +80,11 @@ class TemplateReport:
         """The share of draws that validity rules or the solver rejected."""
         return 1 - self.instances / self.draws if self.draws else 0.0
 
-    def fail(self, seed: int | None, problem: str) -> None:
-        if seed is not None:
+    def fail(self, seed: int | None, problem: str, preset: str | None = None) -> None:
+        if seed is not None or preset:
             self.failed_samples += 1
         if len(self.failures) < KEPT_FAILURES:
-            self.failures.append(Failure(self.id, seed, problem))
+            self.failures.append(Failure(self.id, seed, problem, preset))
 
 
 @dataclass
@@ -135,7 +138,7 @@ def report_rows(report: CheckReport) -> tuple[list[str], list[list[str]]]:
 
 def failure_lines(report: CheckReport) -> list[str]:
     """One line per kept failure (template, seed, the command that reproduces it), notes, a summary."""
-    lines = [f"FAIL {f.template}" + (f" seed {f.seed}" if f.seed is not None else "")
+    lines = [f"FAIL {f.template}" + (f" preset {f.preset}" if f.preset else f" seed {f.seed}" if f.seed is not None else "")
              + f": {f.problem}  [{f.reproduce}]" for f in report.failures]
     lines += [f"note {t.id}: {note}" for t in report.templates for note in t.notes
               if note != NO_CHECKER]  # the table's "none" already says that
@@ -200,6 +203,9 @@ def check_template(template: Template, samples: int, ctx: SolveContext
             report.fail(seed, problem)
         if first is None and not problems:
             first = (outcome, seed)
+    for preset, problem, fatal in preset_problems(template, ctx):
+        report.fail(None, problem, preset) if fatal else report.notes.append(f"preset {preset}: {problem}")
+    report.presets = len(template.presets)
     _finish(report, template, ctx, first)
     report.seconds = time.perf_counter() - start
     return report, first
@@ -214,6 +220,24 @@ def sample_seeds(template: Template, samples: int, ctx: SolveContext) -> Iterato
             yield seed, str(err)
         except Exception as err:  # a solver bug: report it with its seed rather than stop the run
             yield seed, f"solver crashed: {type(err).__name__}: {err}"
+
+
+def preset_problems(template: Template, ctx: SolveContext) -> list[tuple[str, str, bool]]:
+    """(preset, problem, fatal) for each preset: failing to solve or disagreeing is fatal; failing to
+    render is not (a paper's values may suit only some parts, and specs then pick those parts)."""
+    found = []
+    for name in template.presets:
+        try:
+            inst = instantiate(template, seed_rng(template, 0), ctx, preset=name)
+        except ExamgenError as err:
+            found.append((name, str(err), True))
+            continue
+        except Exception as err:  # a solver bug on the paper's own values
+            found.append((name, f"solver crashed: {type(err).__name__}: {err}", True))
+            continue
+        found += [(name, p, True) for p in nonfinite(inst.answers, "answers") + agreement_problems(inst)]
+        found += [(name, p, False) for p in render_problems(inst)]
+    return found
 
 
 def seed_rng(template: Template, seed: int) -> "random.Random":  # noqa: F821

@@ -4,6 +4,7 @@ document; when it fails, the failing template is named from the `% examgen-templ
 """
 from __future__ import annotations
 
+import itertools
 import tempfile
 from pathlib import Path
 
@@ -40,25 +41,28 @@ def compile_samples(samples: list[Sample]) -> dict[str, tuple[int, str | None]]:
 
 
 def latex_failures(samples: list[Sample], folder: Path) -> dict[str, str]:
-    """The templates whose text stops pdflatex, each with the error; the others compile."""
+    """The templates whose text stops pdflatex, each with its own error; the others compile.
+
+    The log's marker names a suspect; it is confirmed alone (an error LaTeX notices late, such as
+    an unclosed group, points past its cause), else the batch is bisected."""
     failures: dict[str, str] = {}
+    folders = (folder / f"batch{n}" for n in itertools.count())
     pending = [samples]
     while pending:
         group = pending.pop()
-        error = compile_group(group, folder / f"batch{len(failures)}-{len(pending)}")
+        error = compile_group(group, next(folders))
         if error is None:
             continue
-        culprit, message = error
-        ids = [i.template.id for i, _ in group]
-        if culprit in ids:
-            failures[culprit] = message
-            rest = [s for s in group if s[0].template.id != culprit]
-            pending += [rest] if rest else []
-        elif len(group) == 1:
-            failures[ids[0]] = message
+        if len(group) == 1:
+            failures[group[0][0].template.id] = error[1]
+            continue
+        suspect = [s for s in group if s[0].template.id == error[0]]
+        alone = compile_group(suspect, next(folders)) if suspect else None
+        if alone:
+            failures[error[0]] = alone[1]
+            pending.append([s for s in group if s[0].template.id != error[0]])
         else:
-            half = len(group) // 2
-            pending += [group[:half], group[half:]]
+            pending += [group[: len(group) // 2], group[len(group) // 2:]]
     return failures
 
 

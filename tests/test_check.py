@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 import shutil
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 import yaml
@@ -15,8 +16,9 @@ from examgen.sanity import nonfinite
 from examgen.cli import app
 from examgen.models import Solved
 from examgen.paths import ROOT
-from examgen.solvers import SOLVERS
+from examgen.solvers import SOLVERS, load_all
 
+load_all()
 runner = CliRunner()
 
 ESSAY = {"title": "t", "topics": ["cnn"], "kind": "short-answer", "source": {"paper": "original", "question": "1"},
@@ -137,3 +139,31 @@ def test_nonfinite_walks_nested_values() -> None:
 
     found = nonfinite({"a": [1, float("nan")], "b": {"c": sympy.zoo}, "d": sympy.Rational(1, 3)}, "answers")
     assert found == ["answers.a[1] is not finite (nan)", "answers.b.c is not finite (zoo)"]
+
+
+def test_batch_bisects_when_the_log_names_the_wrong_template(monkeypatch: pytest.MonkeyPatch) -> None:
+    """An error LaTeX notices late names a later template; the suspect is cleared alone, then bisection."""
+    from examgen import checktex
+
+    samples = [(SimpleNamespace(template=SimpleNamespace(id=name)), 0) for name in "abcdefg"]
+
+    def fake_compile(group: list, folder: Path) -> tuple[str, str] | None:
+        ids = [s[0].template.id for s in group]
+        return (ids[-1], f"error from {ids}") if "c" in ids else None
+
+    monkeypatch.setattr(checktex, "compile_group", fake_compile)
+    assert checktex.latex_failures(samples, Path("unused")) == {"c": "error from ['c']"}
+
+
+def test_presets_are_checked_against_the_checker(tmp_bank: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    right = SOLVERS["conv2d_params"]
+
+    def wrong_on_paper_values(p: dict, ctx: object) -> Solved:
+        solved = right(p, ctx)
+        return Solved({"total": solved.answers["total"] + (p["kernel"] == [5, 9])}, solved.work)
+
+    monkeypatch.setitem(SOLVERS, "conv2d_params", wrong_on_paper_values)
+    report = check_bank(["conv2d-params"], samples=3, compile_pdf=False)
+    failures = [f for f in report.failures if f.preset]
+    assert failures and all(f.preset == "oslo-2022-3c" and "disagreement: total" in f.problem for f in failures)
+    assert failures[0].reproduce == "examgen solve conv2d-params --preset oslo-2022-3c"
