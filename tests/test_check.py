@@ -167,3 +167,14 @@ def test_presets_are_checked_against_the_checker(tmp_bank: Path, monkeypatch: py
     failures = [f for f in report.failures if f.preset]
     assert failures and all(f.preset == "oslo-2022-3c" and "disagreement: total" in f.problem for f in failures)
     assert failures[0].reproduce == "examgen solve conv2d-params --preset oslo-2022-3c"
+
+
+def test_two_checkers_for_one_solver_both_run() -> None:
+    from examgen.solvers.crosscheck import CHECKERS, checker
+
+    try:
+        checker("demo_solver")(lambda p, s: ["first"])
+        checker("demo_solver")(lambda p, s: ["second"])
+        assert CHECKERS["demo_solver"]({}, Solved({})) == ["first", "second"]
+    finally:
+        CHECKERS.pop("demo_solver", None)

@@ -11,7 +11,6 @@ import math
 from typing import Any, Callable
 
 from ..models import Params, Solved
-from . import _register
 from .common import out_size
 
 CheckerFn = Callable[[Params, Solved], list[str]]
@@ -22,8 +21,19 @@ ROUNDED_TOL = 5e-5   # values the solver rounds to four places (half a unit in t
 
 
 def checker(name: str) -> Callable[[CheckerFn], CheckerFn]:
-    """Register `fn(params, solved) -> problems` as the independent check of solver `name`."""
-    return _register(CHECKERS, name)
+    """Register `fn(params, solved) -> problems` as an independent check of solver `name`; a second
+    checker for the same solver runs after the first (two checks are better than one)."""
+    def wrap(fn: CheckerFn) -> CheckerFn:
+        earlier = CHECKERS.get(name)
+        CHECKERS[name] = fn if earlier in (None, fn) else _both(earlier, fn)
+        return fn
+    return wrap
+
+
+def _both(first: CheckerFn, second: CheckerFn) -> CheckerFn:
+    def both(p: Params, solved: Solved) -> list[str]:
+        return first(p, solved) + second(p, solved)
+    return both
 
 
 def differences(label: str, got: Any, want: Any, tol: float = EXACT_TOL) -> list[str]:
