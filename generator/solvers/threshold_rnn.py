@@ -4,6 +4,7 @@ from __future__ import annotations
 import random
 
 from . import SolveContext, Solved, drawer, rule, solver
+from .crosscheck import checker
 from ..models import Params
 
 
@@ -58,3 +59,13 @@ def threshold_rnn_latch(p: Params, ctx: SolveContext) -> Solved:
     return Solved(answers={"output": produced},
                   work={"trace": [{"x": x, "h": h, "y": int(y)} for x, h, y in rows],
                         "constraints": [text for text, _ in latch_constraints(p["weights"])]})
+
+
+@checker("threshold_rnn_latch")
+def check_threshold_rnn_latch(p: Params, solved: Solved) -> list[str]:
+    """Independently: the output is 0 before the first 1 and 1 from it on, and the weights meet the constraints."""
+    bits = p["bits"]
+    first = bits.find("1")
+    want = "0" * len(bits) if first < 0 else "0" * first + "1" * (len(bits) - first)
+    problems = [] if solved.answers["output"] == want else [f"output {solved.answers['output']} != {want}"]
+    return problems + [f"weights break {text}" for text, ok in latch_constraints(p["weights"]) if not ok]

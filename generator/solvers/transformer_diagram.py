@@ -4,6 +4,7 @@ from __future__ import annotations
 import random
 
 from . import SolveContext, Solved, drawer, rule, solver
+from .crosscheck import checker
 from ..models import Params
 
 # box id → component name, as drawn in templates (encoder then decoder, bottom to top)
@@ -35,3 +36,13 @@ def transformer_blanks_known(p: Params) -> bool:
 def transformer_blank_key(p: Params, ctx: SolveContext) -> Solved:
     """The component each numbered blank stands for."""
     return Solved(answers={"key": [BOXES[b] for b in p["blanks"]]})
+
+
+@checker("transformer_blank_key")
+def check_transformer_blank_key(p: Params, solved: Solved) -> list[str]:
+    """Independently: one name per blank, each a listed component other than the distractor Sigmoid."""
+    listed = {"Input Embedding", "Output Embedding", "Positional Encoding", "Multi-Head Attention",
+              "Masked Multi-Head Attention", "Add & Norm", "Feed Forward", "Linear", "Softmax"}
+    key = solved.answers["key"]
+    problems = [] if len(key) == len(p["blanks"]) else [f"{len(key)} names for {len(p['blanks'])} blanks"]
+    return problems + [f"{name!r} is not a listed component" for name in key if name not in listed]
