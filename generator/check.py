@@ -19,7 +19,7 @@ from .models import Instance, Template
 from .render import plain
 from .sample import MAX_TRIES, fingerprint, instantiate
 from .sanity import (agreement_problems, domain_problems, nonfinite, render_problems,
-                     rule_problems)
+                     rule_problems, unchecked_answers)
 from .seeding import rng_for
 from .solve import make_context
 from .solvers import SolveContext, load_all
@@ -267,6 +267,9 @@ def _finish(report: TemplateReport, template: Template, ctx: SolveContext,
             report.fail(first[1], problem)
     if template.solver and not report.checker:
         report.notes.append(NO_CHECKER)
+    missed = unchecked_answers(first[0]) if first else []
+    if missed:
+        report.notes.append(f"the checker does not verify: {', '.join(missed)}")
     if report.worst_tries >= SLOW_SAMPLING:
         report.notes.append(f"seed {report.worst_seed} needed {report.worst_tries} draws "
                             f"(the bound is {MAX_TRIES})")

@@ -9,7 +9,7 @@ from typing import Any, Iterator
 
 from .domains import coerce_value
 from .errors import ExamgenError, ParamError
-from .models import Instance, Params, Pick, Template
+from .models import Instance, Params, Pick, Solved, Template
 from .render import render_question
 from .sample import broken_rule
 from .solvers.crosscheck import CHECKERS
@@ -130,3 +130,36 @@ def label_stream() -> Iterator[str]:
     while True:
         yield chr(ord("a") + n) if n < 26 else f"a{n - 25}"
         n += 1
+
+
+def unchecked_answers(instance: Instance) -> list[str]:
+    """Answer keys the checker does not notice when their first value is altered (unverified keys)."""
+    check = CHECKERS.get(instance.template.solver or "")
+    if check is None or agreement_problems(instance):
+        return []
+    missed = []
+    for key, value in instance.answers.items():
+        wrong, done = altered(value)
+        if done and not check(instance.params, Solved({**instance.answers, key: wrong}, instance.solved.work)):
+            missed.append(key)
+    return missed
+
+
+def altered(value: Any) -> tuple[Any, bool]:
+    """The first number, sympy expression or text in a nested value changed; False when there is none."""
+    if isinstance(value, (dict, list)):
+        items = list(value.items()) if isinstance(value, dict) else list(enumerate(value))
+        for key, item in items:
+            wrong, done = altered(item)
+            if done:
+                copy = dict(value) if isinstance(value, dict) else list(value)
+                copy[key] = wrong
+                return copy, True
+        return value, False
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return value + 1, True
+    if type(value).__module__.startswith("sympy") and hasattr(value, "free_symbols"):
+        return value + 1, True
+    if isinstance(value, str):
+        return value + " (altered)", True
+    return value, False

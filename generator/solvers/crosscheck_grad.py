@@ -51,9 +51,10 @@ def check_gradcheck_centred(p: Params, solved: Solved) -> list[str]:
     a, b, c = p["coeffs"]
     J = lambda t: a * t ** 3 + b * t ** 2 + c * t  # noqa: E731
     theta, eps = float(p["theta"]), float(p["epsilon"])
-    problems = differences("numeric", solved.answers["numeric"], central_difference(J, theta, eps), FD_TOL)
-    return problems + differences("analytic", float(solved.answers["analytic"]),
-                                  central_difference(J, theta, 1e-5), 1e-4)
+    numeric, analytic = central_difference(J, theta, eps), central_difference(J, theta, 1e-5)
+    problems = differences("numeric", solved.answers["numeric"], numeric, FD_TOL)
+    problems += differences("analytic", float(solved.answers["analytic"]), analytic, 1e-4)
+    return problems + differences("gap", solved.answers["gap"], numeric - analytic, 1e-4)
 
 
 @checker("momentum_quadratic")
@@ -129,9 +130,11 @@ def check_autoencoder_relu(p: Params, solved: Solved) -> list[str]:
     tol = 5e-7  # the solver rounds to six places
     problems = differences("nodes", solved.answers["nodes"], [v for a in acts[1:] for v in a], tol)
     problems += differences("J", solved.answers["J"], J, tol)
-    for name, key in (("W4", "dW4"), ("W3", "dW3")):
-        problems += differences(key, solved.answers[key], partials(lambda W: loss(name, W), p[name]), tol)
-    return problems
+    grads = {name: partials(lambda W: loss(name, W), p[name]) for name in ("W4", "W3")}
+    problems += differences("dW4", solved.answers["dW4"], grads["W4"], tol)
+    problems += differences("dW3", solved.answers["dW3"], grads["W3"], tol)
+    stepped = [[w - p["lr"] * g for w, g in zip(wr, gr)] for wr, gr in zip(p["W4"], grads["W4"])]
+    return problems + differences("W4_new", solved.answers["W4_new"], stepped, tol)
 
 
 GRADIENT_SOLVERS = ("compgraph_backprop", "gradcheck_centred", "momentum_quadratic", "conv_backward",

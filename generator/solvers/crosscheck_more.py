@@ -24,7 +24,16 @@ def check_wasserstein_two_point(p: Params, solved: Solved) -> list[str]:
     pa, qa, d = float(p["P_a"]), float(p["Q_a"]), p["distance"]
     ends = (max(0.0, pa + qa - 1), min(pa, qa))
     best = min(d * ((pa - r) + (qa - r)) for r in ends)
-    return differences("W", float(solved.answers["W"]), best)
+    problems = differences("W", float(solved.answers["W"]), best)
+    return problems + _cost_problems(solved.answers["integral"], d)
+
+
+def _cost_problems(integral: object, d: int) -> list[str]:
+    """The cost is d·(R(a,b) + R(b,a)): only mass that moves pays."""
+    import sympy
+
+    want = d * (sympy.Symbol("R_ab") + sympy.Symbol("R_ba"))
+    return [] if sympy.simplify(integral - want) == 0 else [f"integral: solver gives {integral}, expected {want}"]
 
 
 @checker("mlp_sigmoid_counts")
