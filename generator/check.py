@@ -44,8 +44,9 @@ class Failure:
 
     @property
     def reproduce(self) -> str:
-        where = f" --preset {self.preset}" if self.preset else f" --seed {self.seed}" if self.seed is not None else ""
-        return f"examgen solve {self.template}{where}"
+        if self.preset:
+            return f"examgen solve {self.template} --preset {self.preset}"
+        return f"examgen solve {self.template}" + (f" --seed {self.seed}" if self.seed is not None else "")
 
 
 @dataclass
@@ -67,7 +68,7 @@ class TemplateReport:
     presets: int = 0                 # presets (the papers' own values) solved, checked and rendered
     compiled: bool | None = None     # None: not compiled (not asked, or no instance)
     seconds: float = 0.0
-    failed_samples: int = 0
+    problem_count: int = 0           # every problem found (only the first few are kept)
     failures: list[Failure] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
 
@@ -81,8 +82,7 @@ class TemplateReport:
         return 1 - self.instances / self.draws if self.draws else 0.0
 
     def fail(self, seed: int | None, problem: str, preset: str | None = None) -> None:
-        if seed is not None or preset:
-            self.failed_samples += 1
+        self.problem_count += 1
         if len(self.failures) < KEPT_FAILURES:
             self.failures.append(Failure(self.id, seed, problem, preset))
 
@@ -129,17 +129,16 @@ def report_rows(report: CheckReport) -> tuple[list[str], list[list[str]]]:
     for t in report.templates:
         agree = f"{t.agreed}/{t.instances}" if t.checker else ("none" if t.solver else "-")
         compiled = {None: "-", True: "yes", False: "[red]no[/red]"}[t.compiled]
-        status = "[green]ok[/green]" if t.ok else f"[red]FAIL ({t.failed_samples or 1})[/red]"
+        status = "[green]ok[/green]" if t.ok else f"[red]FAIL ({t.problem_count})[/red]"
         rows.append([t.id, str(t.samples), f"{t.distinct}" + ("" if t.drawn else " (fixed)"),
-                     f"{t.rejection_rate:.0%}", f"{t.worst_tries} (seed {t.worst_seed})",
+                     f"{t.rejection_rate:.0%}", f"{t.worst_tries} (seed {t.worst_seed})" if t.instances else "-",
                      agree, f"{t.rendered}/{t.instances}", compiled, status])
     return HEADERS, rows
 
 
 def failure_lines(report: CheckReport) -> list[str]:
     """One line per kept failure (template, seed, the command that reproduces it), notes, a summary."""
-    lines = [f"FAIL {f.template}" + (f" preset {f.preset}" if f.preset else f" seed {f.seed}" if f.seed is not None else "")
-             + f": {f.problem}  [{f.reproduce}]" for f in report.failures]
+    lines = [f"FAIL {f.template}{_where(f)}: {f.problem}  [{f.reproduce}]" for f in report.failures]
     lines += [f"note {t.id}: {note}" for t in report.templates for note in t.notes
               if note != NO_CHECKER]  # the table's "none" already says that
     checked = len(report.templates)
@@ -147,6 +146,12 @@ def failure_lines(report: CheckReport) -> list[str]:
     summary = (f"checked {checked} templates x {report.samples} seeds in {report.seconds:.1f}s: "
                + (f"{failed} failed" if failed else "all passed"))
     return lines + [summary]
+
+
+def _where(failure: Failure) -> str:
+    if failure.preset:
+        return f" preset {failure.preset}"
+    return f" seed {failure.seed}" if failure.seed is not None else ""
 
 
 # --- the run -------------------------------------------------------------------------------------
