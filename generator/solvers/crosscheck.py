@@ -64,11 +64,12 @@ def correlate(image: list[list[float]], kernel: list[list[float]]) -> list[list[
              for j in range(cols)] for i in range(rows)]
 
 
-def max_pool(image: list[list[float]], window: int, stride: int) -> list[list[float]]:
-    """Max pooling with a square window, no padding, by plain loops."""
+def max_pool(image: list[list[float]], window: int, stride: int,
+             reduce: Callable[[list[float]], float] = max) -> list[list[float]]:
+    """Pooling with a square window, no padding, by plain loops (max unless `reduce` says otherwise)."""
     rows = (len(image) - window) // stride + 1
     cols = (len(image[0]) - window) // stride + 1
-    return [[max(image[i * stride + a][j * stride + b] for a in range(window) for b in range(window))
+    return [[reduce([image[i * stride + a][j * stride + b] for a in range(window) for b in range(window)])
              for j in range(cols)] for i in range(rows)]
 
 

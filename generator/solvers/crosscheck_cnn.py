@@ -4,7 +4,7 @@ bounds by plain-Python enumeration, where the solvers use closed forms and torch
 from __future__ import annotations
 
 from ..models import Params, Solved
-from .crosscheck import checker, differences, layer_shape
+from .crosscheck import ROUNDED_TOL, checker, differences, layer_shape, max_pool
 
 
 def field_by_intervals(kernels: list[int], strides: list[int]) -> int:
@@ -59,3 +59,18 @@ def check_fov_and_params(p: Params, solved: Solved) -> list[str]:
     return (differences("fov_stride1", solved.answers["fov_stride1"], field_by_intervals(ks, [1] * len(ks)))
             + differences("fov_strided", solved.answers["fov_strided"], field_by_intervals(ks, strided))
             + differences("weights", solved.answers["weights"], weights))
+
+
+def mean(values: list[float]) -> float:
+    return sum(values) / len(values)
+
+
+@checker("pooling_identify")
+def check_pooling_identify(p: Params, solved: Solved) -> list[str]:
+    """The found pooling is the one that was drawn, and it reproduces the output by plain loops."""
+    a = solved.answers
+    found = [a["found_operation"], a["found_window"], a["found_stride"]]
+    problems = differences("found pooling", found, [p["operation"], p["window"], p["stride"]])
+    reduce = max if a["found_operation"] == "max" else mean
+    pooled = max_pool(p["image"], a["found_window"], a["found_stride"], reduce)
+    return problems + differences("output from the found pooling", p["output"], pooled, ROUNDED_TOL)

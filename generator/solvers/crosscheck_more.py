@@ -43,3 +43,10 @@ def check_mlp_sigmoid_counts(p: Params, solved: Solved) -> list[str]:
     layers = [{"layer": "Linear", "in": n, "out": h}, {"layer": "Linear", "in": h, "out": 1}]
     return differences("parameters", solved.answers["parameters"], sum(layer_params(l) for l in layers))
 
+
+
+@checker("momentum_recent_weight")
+def check_momentum_recent_weight(p: Params, solved: Solved) -> list[str]:
+    """In v = βv + g the newest gradient's share of the total weight 1/(1-β) is 1-β, in closed form."""
+    want = "decrease" if (1 - p["smaller"]) > (1 - p["beta"]) else "increase"
+    return differences("direction", solved.answers["direction"], want)
