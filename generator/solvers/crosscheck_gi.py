@@ -38,6 +38,8 @@ def check_two_models(p: Params, solved: Solved) -> list[str]:
         fate = run_by_formula(new, layers)
         if (solved.answers[f"{name}_new"] is None) != isinstance(fate, str):
             problems.append(f"{name}_new: solver gives {solved.answers[f'{name}_new']}, formula gives {fate}")
+        elif not isinstance(fate, str):
+            problems += differences(f"{name}_new", solved.answers[f"{name}_new"], fate)
     return problems
 
 
@@ -66,7 +68,7 @@ def check_siamese_network(p: Params, solved: Solved) -> list[str]:
 
     D, H, m = p["D"], p["hidden"], p["m"]
     want = {"shape_W1": [H, D], "shape_b1": [H, 1], "shape_W2": [1, H], "shape_b2": [1, 1],
-            "shape_X": [D, m], "shape_Y": [1, m]}
+            "shape_X": [D, m], "shape_Y": [1, m], "delta2_shape": [1, H], "delta3_shape": [H, H]}
     problems = [d for k, v in want.items() for d in differences(k, solved.answers[k], v)]
     z, y = 0.7, 1.0
     J = lambda v: -(y * math.log(_sigmoid(v)) + (1 - y) * math.log(1 - _sigmoid(v))) / m  # noqa: E731
@@ -90,23 +92,41 @@ def growth_rate(W: list[list[float]], steps: int = 3000) -> float:
     return math.exp(log_norm / steps)
 
 
+def singular_value_invariants(W: list[list[float]]) -> tuple[float, float, float]:
+    """Largest singular value (power iteration on W^T W), sum of squares (Frobenius) and product (|det|)."""
+    WtW = _matmul([list(col) for col in zip(*W)], W)
+    v = [1.0] * len(W)
+    for _ in range(500):
+        v = [sum(a * b for a, b in zip(row, v)) for row in WtW]
+        v = [x / max(abs(y) for y in v) for x in v]
+    top = math.sqrt(sum(a * b for a, b in zip(v, [sum(r * x for r, x in zip(row, v)) for row in WtW])) / sum(x * x for x in v))
+    (a, b, c), (d, e, f), (g, h, i) = W
+    return top, sum(x * x for row in W for x in row), abs(a * (e * i - f * h) - b * (d * i - f * g) + c * (d * h - e * g))
+
+
 @checker("rnn_bptt")
 def check_rnn_bptt(p: Params, solved: Solved) -> list[str]:
-    """The spectral radius by the growth of W_h^n, and the verdict that follows from it."""
+    """The spectral radius by the growth of W_h^n, the verdict that follows, and the singular values'
+    largest value, sum of squares and product."""
     rate = growth_rate(p["W_h"]["matrix"])
     verdict = "explode" if rate > 1 else "vanish"
     problems = differences("radius", solved.answers["radius"], rate, tol=2e-2)
+    sv = solved.answers["singular_values"]
+    want = singular_value_invariants(p["W_h"]["matrix"])
+    problems += differences("singular_values (max, sum of squares, product)",
+                            [max(sv), sum(x * x for x in sv), math.prod(sv)], list(want), tol=2e-3)
     return problems + ([] if solved.answers["behaviour"] == verdict else [f"behaviour: {solved.answers['behaviour']} vs {verdict}"])
 
 
 @checker("hard_attention")
 def check_hard_attention(p: Params, solved: Solved) -> list[str]:
     """Each query's best key by plain dot products; its value row is the output row."""
-    rows = []
+    best = []
     for q in p["Q"]:
         scores = [sum(a * b for a, b in zip(q, k)) for k in p["K"]]
-        rows.append(p["V"][scores.index(max(scores))])
-    return differences("output", solved.answers["output"], rows)
+        best.append(scores.index(max(scores)))
+    return (differences("output", solved.answers["output"], [p["V"][k] for k in best])
+            + differences("chosen", solved.answers["chosen"], [k + 1 for k in best]))
 
 
 @checker("softmax_init_loss")
