@@ -21,7 +21,7 @@ TOP_KEYS = {"id", "title", "topics", "kind", "source", "also_in", "params", "rul
             "presets", "question", "solution", "marks", "answer", "parts", "options", "draw",
             "shuffle", "multiple", "space"}
 PART_KEYS = {"label", "marks", "question", "solution", "answer", "options", "draw", "shuffle",
-             "multiple", "space"}
+             "multiple", "space", "when"}
 
 
 def read_yaml(path: Path) -> Any:
@@ -79,10 +79,11 @@ def _part(problems: Problems, data: dict, where: str, label: str | None) -> Part
         problems.add(f"{where}.options", "a single-answer question needs a correct option")
     if options and draw and draw > len(options):
         problems.add(f"{where}.draw", f"draws {draw} of only {len(options)} options")
+    when = expect(problems, data, "when", str, where, required=False)
     if marks is None or question is None:
         return None
     return Part(label, float(marks), question, solution, answer or "<< correct >>", options, draw,
-                bool(data.get("shuffle", True)), multiple, str(data.get("space", "4cm")))
+                bool(data.get("shuffle", True)), multiple, str(data.get("space", "4cm")), when)
 
 
 def _parts(problems: Problems, data: dict) -> tuple[Part, ...]:
@@ -95,6 +96,8 @@ def _parts(problems: Problems, data: dict) -> tuple[Part, ...]:
         return ()
     out = []
     for i, item in enumerate(data["parts"]):
+        if isinstance(item, dict) and item.get("when") is not None and item["when"] not in (data.get("params") or {}):
+            problems.add(f"parts[{i}].when", f"{item['when']!r} is not a parameter of this template")
         if not isinstance(item, dict):
             problems.add(f"parts[{i}]", "expected a mapping")
             continue

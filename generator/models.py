@@ -52,6 +52,7 @@ class Part:
     shuffle: bool = True
     multiple: bool = False           # several options may be correct
     space: str = "4cm"               # answer space left in the exam
+    when: str | None = None          # a parameter that must be truthy for the part to be asked
 
 
 @dataclass(frozen=True)

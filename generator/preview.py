@@ -5,7 +5,7 @@ from typing import Any
 
 from .bank import get_template, load_bank
 from .models import Pick
-from .render import plain, render_question
+from .render import asked_parts, plain, render_question
 from .sample import instantiate
 from .seeding import rng_for
 from .solve import make_context
@@ -17,8 +17,9 @@ def solve_one(template_id: str, seed: int, preset: str | None, overrides: dict[s
     template = get_template(template_id, load_bank())
     rng = rng_for(seed, 1, template.id, 0)
     instance = instantiate(template, rng, make_context(device), preset=preset, overrides=overrides)
-    labels = iter([""] if len(template.parts) == 1 else "abcdefghijklmnopqrstuvwxyz")
-    question = render_question(instance, Pick(template, "0"), labels)
+    pick = Pick(template, "0")
+    labels = iter([""] if len(asked_parts(instance, pick)) == 1 else "abcdefghijklmnopqrstuvwxyz")
+    question = render_question(instance, pick, labels)
     parts = question.parts
     record: dict[str, Any] = {
         "id": template.id, "seed": seed, "preset": preset, "source": question.source,

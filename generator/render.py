@@ -106,9 +106,15 @@ def _part_marks(pick: Pick, parts: list[int]) -> list[float]:
     return [round(m * scale * 2) / 2 for m in own[:-1]] + [pick.marks - sum(round(m * scale * 2) / 2 for m in own[:-1])]
 
 
+def asked_parts(instance: Instance, pick: Pick) -> list[int]:
+    """Indices of the parts this exam asks: those the spec names, whose `when` parameter holds."""
+    return [i for i, p in enumerate(instance.template.parts)
+            if (not pick.parts or p.label in pick.parts) and (p.when is None or instance.params.get(p.when))]
+
+
 def render_question(instance: Instance, pick: Pick, labels: Iterator[str]) -> RenderedQuestion:
     t = instance.template
-    chosen = [i for i, p in enumerate(t.parts) if not pick.parts or p.label in pick.parts]
+    chosen = asked_parts(instance, pick)
     marks = _part_marks(pick, chosen)
     shown = {t.parts[i].label or "": next(labels) for i in chosen}
     parts = [render_part(instance, i, shown[t.parts[i].label or ""], m, shown) for i, m in zip(chosen, marks)]
@@ -129,7 +135,7 @@ def _labels(count: int) -> Iterator[str]:
 
 def render_section(title: str, intro: str, instances: list[Instance], picks: list[Pick]) -> RenderedSection:
     """A section's questions, parts lettered (a), (b), ... across the section."""
-    count = sum(len([p for p in pk.template.parts if not pk.parts or p.label in pk.parts]) for pk in picks)
+    count = sum(len(asked_parts(inst, pk)) for inst, pk in zip(instances, picks))
     labels = _labels(count)
     questions = [render_question(inst, pk, labels) for inst, pk in zip(instances, picks)]
     return RenderedSection(title, intro, questions)

@@ -93,3 +93,14 @@ def test_solutions_mark_options_and_justify(mcq) -> None:
     _, question = render(mcq, 1)
     assert r"\textbf{true}" in question.parts[0].solution and "filters and biases" in question.parts[0].solution
     assert "true" not in question.parts[0].question
+
+
+def test_a_part_with_a_false_when_parameter_is_not_asked() -> None:
+    from examgen.bank import load_bank
+
+    template = load_bank()["conv2d-by-hand"]
+    pooled = instantiate(template, rng_for(0), make_context(), preset="glasgow-2023-2ab")
+    plain_conv = instantiate(template, rng_for(0), make_context(), preset="fast-cs4045-2c-i")
+    assert [p.label for p in render_question(pooled, Pick(template, "0"), iter("ab")).parts] == ["a", "b"]
+    only = render_question(plain_conv, Pick(template, "0"), iter([""])).parts
+    assert len(only) == 1 and "pool" not in only[0].question
