@@ -36,3 +36,7 @@ class LatexError(ExamgenError):
 
 class SetupError(ExamgenError):
     """Something the build needs (pdflatex, a device) is missing on this machine."""
+
+
+class OutputError(ExamgenError):
+    """The output folder cannot be created or written."""

@@ -11,14 +11,19 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
 
+from .errors import OutputError
+
 BUILD_LEFTOVERS = (".aux", ".log", ".out")
 
 
 @contextmanager
 def staging(final: Path) -> Iterator[Path]:
     """A fresh folder beside `final`; published over `final` if the block succeeds, removed if not."""
-    final.parent.mkdir(parents=True, exist_ok=True)
-    stage = Path(tempfile.mkdtemp(prefix=f".{final.name}.partial-", dir=final.parent))
+    try:
+        final.parent.mkdir(parents=True, exist_ok=True)
+        stage = Path(tempfile.mkdtemp(prefix=f".{final.name}.partial-", dir=final.parent))
+    except OSError as err:
+        raise OutputError(f"--out {final.parent}: cannot write there ({err.strerror})") from None
     try:
         yield stage
         publish(stage, final)

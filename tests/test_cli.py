@@ -92,3 +92,10 @@ def test_build_through_the_cli(tmp_path: Path, scratch_bank: Path) -> None:
     result = run("build", str(spec), "--seed", "2", "--out", str(tmp_path / "out"))
     assert result.exit_code == 0, result.output
     assert (tmp_path / "out" / "small-seed2" / "exam.pdf").exists()
+
+
+def test_unwritable_output_folder_is_one_line(tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    line = one_error_line(run("build", "bank/exams/demo.yaml", "--seed", "1", "--out", str(blocker / "out")))
+    assert "--out" in line and "cannot write there" in line
