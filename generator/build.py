@@ -44,6 +44,7 @@ class BuildOptions:
     out: Path = Path("output")
     jobs: int = field(default_factory=lambda: os.cpu_count() or 1)
     device: str = "cpu"
+    as_printed: bool = False
 
 
 @dataclass
@@ -60,7 +61,7 @@ def build(options: BuildOptions, reporter: Reporter | None = None) -> BuildResul
     bank = load_bank()
     ctx = make_context(options.device)
     pdflatex()  # fail before any work if TeX is missing
-    variants = sample_variants(spec, bank, options.seed, options.variants, ctx, reporter)
+    variants = sample_variants(spec, bank, options.seed, options.variants, ctx, reporter, options.as_printed)
     final = Path(options.out) / f"{spec.id}-seed{options.seed}"
     with staging(final) as stage:
         jobs = write_sources(spec, options.seed, variants, stage)
@@ -72,13 +73,13 @@ def build(options: BuildOptions, reporter: Reporter | None = None) -> BuildResul
 
 
 def sample_variants(spec: ExamSpec, bank: dict[str, Template], seed: int, count: int,
-                    ctx: SolveContext, reporter: Reporter) -> list[Variant]:
+                    ctx: SolveContext, reporter: Reporter, as_printed: bool = False) -> list[Variant]:
     """Pick, sample and solve every variant, each question from its own derived generator."""
     reporter.start("Sampling", count)
     seen: dict[str, set[str]] = {}
     variants = []
     for number in range(1, count + 1):
-        picks = pick_questions(spec, bank, seed, number)
+        picks = pick_questions(spec, bank, seed, number, as_printed)
         instances = [[_instance(p, seed, number, ctx, seen) for p in section] for section in picks]
         variant = Variant(number, instances)
         variant.sections = [render_section(s.title, s.intro, inst, pk)

@@ -41,13 +41,15 @@ def build(
     out: Path = typer.Option(Path("output"), "--out", help="Output folder."),
     jobs: int = typer.Option(os.cpu_count() or 1, "--jobs", min=1, help="Documents compiled in parallel."),
     device: str = typer.Option("cpu", "--device", help="Torch device for solvers: cpu, cuda or auto."),
+    as_printed: bool = typer.Option(False, "--as-printed",
+                                    help="Use the seed paper's own values where a template has them."),
 ) -> None:
     """Build exam, solutions and answer-key PDFs for SEED into OUT/<exam-id>-seed<SEED>/."""
     from .build import BuildOptions, build as run_build
     from .paths import default_spec
     from .progress import BarReporter
 
-    options = BuildOptions(spec or default_spec(), seed, variants, out, jobs, device)
+    options = BuildOptions(spec or default_spec(), seed, variants, out, jobs, device, as_printed)
     with BarReporter() as reporter:
         result = run_build(options, reporter)
     typer.echo(f"built {len(result.documents)} PDFs in {result.folder}")

@@ -140,6 +140,7 @@ class ExamSpec:
     path: Path
     marks_unit: str = "marks"
     total_marks: float | None = None
+    preset_prefix: str = ""          # names of this paper's presets start with it (e.g. oslo-2022)
 
 
 @dataclass(frozen=True)

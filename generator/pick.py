@@ -39,8 +39,15 @@ def _check_item(item: ItemSpec, template: Template, spec: ExamSpec) -> None:
         raise SpecError(f"{spec.path}: template {template.id} has no part(s) {', '.join(missing)}")
 
 
+def printed_preset(template: Template, spec: ExamSpec) -> str | None:
+    """The template's first preset holding this spec's paper's own values, if it has one."""
+    if not spec.preset_prefix:
+        raise SpecError(f"{spec.path}: preset_prefix: needed to build the paper as printed")
+    return next((name for name in template.presets if name.startswith(spec.preset_prefix)), None)
+
+
 def pick_section(spec: ExamSpec, index: int, bank: dict[str, Template], seed: int, variant: int,
-                 taken: set[str]) -> list[Pick]:
+                 taken: set[str], as_printed: bool = False) -> list[Pick]:
     """The picks of one section; draws avoid templates already used elsewhere in the exam."""
     rng = rng_for("pick", seed, variant, spec.id, index)
     picks: list[Pick] = []
@@ -54,13 +61,18 @@ def pick_section(spec: ExamSpec, index: int, bank: dict[str, Template], seed: in
         for k, template in enumerate(chosen):
             _check_item(item, template, spec)
             taken.add(template.id)
-            picks.append(Pick(template, f"{index}.{n}.{k}", item.preset, item.marks, item.parts))
+            preset = item.preset or (printed_preset(template, spec) if as_printed else None)
+            picks.append(Pick(template, f"{index}.{n}.{k}", preset, item.marks, item.parts))
     if spec.sections[index].shuffle:
         rng.shuffle(picks)
     return picks
 
 
-def pick_questions(spec: ExamSpec, bank: dict[str, Template], seed: int, variant: int) -> list[list[Pick]]:
-    """Every section's picks for this variant (pools and shuffles depend on seed and variant)."""
+def pick_questions(spec: ExamSpec, bank: dict[str, Template], seed: int, variant: int,
+                   as_printed: bool = False) -> list[list[Pick]]:
+    """Every section's picks for this variant (pools and shuffles depend on seed and variant).
+
+    `as_printed` takes each template's preset for the spec's paper, so the paper comes out with its
+    own numbers (and our worked solutions and corrected answers); templates without one are drawn."""
     taken = {item.template for sec in spec.sections for item in sec.items if item.template}
-    return [pick_section(spec, i, bank, seed, variant, taken) for i in range(len(spec.sections))]
+    return [pick_section(spec, i, bank, seed, variant, taken, as_printed) for i in range(len(spec.sections))]

@@ -10,7 +10,7 @@ from .models import ExamSpec, ItemSpec, SectionSpec
 from .schema import Problems, expect, unknown_keys
 
 SPEC_KEYS = {"id", "title", "institution", "course", "date", "duration", "instructions",
-             "sections", "marks_unit", "total_marks", "doc"}
+             "sections", "marks_unit", "total_marks", "preset_prefix", "doc"}
 SECTION_KEYS = {"title", "intro", "shuffle", "questions"}
 ITEM_KEYS = {"template", "topic", "kind", "pool", "draw", "preset", "marks", "parts"}
 
@@ -62,7 +62,7 @@ def parse_spec(path: Path, data: Any) -> ExamSpec:
         raise SpecError(f"{path}: expected a mapping of exam fields")
     unknown_keys(problems, data, SPEC_KEYS)
     strings = {k: expect(problems, data, k, str, required=k in ("title",)) or ""
-               for k in ("title", "institution", "course", "date", "duration", "marks_unit")}
+               for k in ("title", "institution", "course", "date", "duration", "marks_unit", "preset_prefix")}
     instructions = expect(problems, data, "instructions", list, required=False) or []
     raw = expect(problems, data, "sections", list) or []
     if "sections" in data and not raw:
@@ -74,7 +74,8 @@ def parse_spec(path: Path, data: Any) -> ExamSpec:
     return ExamSpec(str(data.get("id", path.stem)), strings["title"], strings["institution"],
                     strings["course"], strings["date"], strings["duration"],
                     tuple(map(str, instructions)), tuple(s for s in sections if s), path,
-                    strings["marks_unit"] or "marks", None if total is None else float(total))
+                    strings["marks_unit"] or "marks", None if total is None else float(total),
+                    strings["preset_prefix"])
 
 
 def load_spec(path: Path) -> ExamSpec:

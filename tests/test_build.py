@@ -110,3 +110,22 @@ def test_latex_error_in_a_spec_section_names_the_section(scratch_bank: Path, tmp
                     "  - title: T\n    intro: \\oops here\n    questions: [cross-entropy]\n")
     with pytest.raises(LatexError, match=r"in the exam spec's section 2 \(title or intro\)"):
         build(BuildOptions(spec=spec, seed=1, out=tmp_path / "out"))
+
+
+def test_as_printed_uses_the_papers_values_and_notes_its_slips(tmp_path: Path) -> None:
+    spec = ROOT / "bank" / "exams" / "fast-cs4045.yaml"
+    result = build(BuildOptions(spec=spec, seed=1, out=tmp_path, as_printed=True))
+    key = json.loads((result.folder / "answer-key.json").read_text())
+    presets = {q["template"]: q.get("preset") for q in key["variants"][0]["questions"]}
+    assert presets["conv-output-volume"] == "fast-cs4045-2a" and presets["self-attention"] == "fast-cs4045-7"
+    volume = next(q for q in key["variants"][0]["questions"] if q["template"] == "conv-output-volume")
+    printed = load_bank()["conv-output-volume"].presets["fast-cs4045-2a"].paper_answers
+    assert volume["answers"]["volume"] != printed["volume"]  # the solver corrects the paper's slip
+    solutions = " ".join(pdf_text(result.folder / "solutions.pdf").split())
+    exam = " ".join(pdf_text(result.folder / "exam.pdf").split())
+    assert "On the original paper (fast-cs4045-2a)" in solutions and "original paper" not in exam
+
+
+def test_as_printed_needs_a_preset_prefix(tmp_path: Path) -> None:
+    with pytest.raises(SpecError, match="demo.yaml: preset_prefix: needed"):
+        build(BuildOptions(spec=DEMO, seed=1, out=tmp_path, as_printed=True))
