@@ -175,13 +175,16 @@ def check_bank(ids: Sequence[str] = (), samples: int = DEFAULT_SAMPLES, compile_
         from .checktex import compile_samples
 
         reporter.start("Compiling", 1)
-        _record_compile(reports, compile_samples(firsts))
+        _record_compile(reports, *compile_samples(firsts))
         reporter.advance()
     return CheckReport(samples, reports, time.perf_counter() - start)
 
 
-def _record_compile(reports: list[TemplateReport], outcome: dict[str, tuple[int, str | None]]) -> None:
+def _record_compile(reports: list[TemplateReport], outcome: dict[str, tuple[int, str | None]],
+                    layout: dict[str, str]) -> None:
     for report in reports:
+        if report.id in layout:
+            report.notes.append(layout[report.id])
         if report.id in outcome:
             seed, problem = outcome[report.id]
             report.compiled = problem is None

@@ -8,7 +8,7 @@ import itertools
 import tempfile
 from pathlib import Path
 
-from .compile import Job, _culprit, compile_tex, pdflatex
+from .compile import Job, _culprit, compile_tex, overfull, owner_of_line, pdflatex
 from .errors import LatexError
 from .models import ExamSpec, Instance, Pick
 from .render import render_document, render_section
@@ -30,14 +30,32 @@ def check_tex(samples: list[Sample]) -> str:
                            seed=0, kind_label="Solutions")
 
 
-def compile_samples(samples: list[Sample]) -> dict[str, tuple[int, str | None]]:
-    """Each template's (seed, LaTeX problem or None); one document, split only on failure."""
+OVERFULL_PT = 10.0  # a box wider than the text block by more than this shows on the printed page
+
+
+def compile_samples(samples: list[Sample]) -> tuple[dict[str, tuple[int, str | None]], dict[str, str]]:
+    """Each template's (seed, LaTeX problem or None), and layout notes (text running into the
+    margin); one document, split only on failure."""
     pdflatex()
     outcome = {i.template.id: (seed, None) for i, seed in samples}
     with tempfile.TemporaryDirectory(prefix="examgen-check-") as tmp:
         for template_id, problem in latex_failures(samples, Path(tmp)).items():
             outcome[template_id] = (outcome[template_id][0], problem)
-    return outcome
+        layout = layout_notes(Path(tmp) / "batch0" / "check.tex")
+    return outcome, layout
+
+
+def layout_notes(tex: Path) -> dict[str, str]:
+    """Templates whose text sticks out of the text block, from the batch's log (if it compiled)."""
+    log = tex.with_suffix(".log")
+    if not tex.with_suffix(".pdf").exists() or not log.exists():
+        return {}
+    notes: dict[str, str] = {}
+    for line, points in overfull(log.read_text(encoding="latin-1"), OVERFULL_PT):
+        owner = owner_of_line(tex, line)
+        if owner and owner.startswith("question "):
+            notes.setdefault(owner.removeprefix("question "), f"layout: a line runs {points:.0f}pt into the margin")
+    return notes
 
 
 def latex_failures(samples: list[Sample], folder: Path) -> dict[str, str]:

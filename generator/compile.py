@@ -99,8 +99,11 @@ def _failure(job: Job, log: str) -> str:
 def _culprit(tex: Path, log: str) -> str | None:
     """Which question (template id) or spec section holds the failing line, from the .tex markers."""
     n = error_line(log)
-    if n is None:
-        return None
+    return None if n is None else owner_of_line(tex, n)
+
+
+def owner_of_line(tex: Path, n: int) -> str | None:
+    """Which question (template id) or spec section line `n` of the .tex belongs to."""
     lines = tex.read_text(encoding="utf-8").splitlines()[:n]
     for line in reversed(lines):
         found = re.search(r"% examgen-(template|section): (\S+)", line)
@@ -109,6 +112,12 @@ def _culprit(tex: Path, log: str) -> str | None:
         if found:
             return f"the exam spec's section {found.group(2)} (title or intro)"
     return None
+
+
+def overfull(log: str, limit_pt: float) -> list[tuple[int, float]]:
+    """(line, points) of every box that sticks out of the text block by more than `limit_pt`."""
+    found = re.findall(r"^Overfull \\hbox \(([\d.]+)pt too wide\) .*?lines? (\d+)", log, re.M)
+    return [(int(line), float(pt)) for pt, line in found if float(pt) > limit_pt]
 
 
 def compile_all(jobs: list[Job], workers: int, on_done: Callable[[Job], None] | None = None) -> list[Path]:

@@ -178,3 +178,12 @@ def test_two_checkers_for_one_solver_both_run() -> None:
         assert CHECKERS["demo_solver"]({}, Solved({})) == ["first", "second"]
     finally:
         CHECKERS.pop("demo_solver", None)
+
+
+def test_text_running_into_the_margin_is_a_layout_note(tmp_bank: Path) -> None:
+    wide = r"\[ " + " + ".join(f"x_{{{i}}}" for i in range(60)) + r" \]"
+    write_template(tmp_bank, "too-wide", question=f"Simplify {wide}")
+    code, report = run_check("--samples", "2")
+    assert code == 0
+    assert any(n.startswith("layout: a line runs") for n in by_id(report)["too-wide"]["notes"])
+    assert not any(n.startswith("layout") for n in by_id(report)["conv2d-params"]["notes"])
