@@ -99,3 +99,20 @@ def test_unwritable_output_folder_is_one_line(tmp_path: Path) -> None:
     blocker.write_text("not a folder")
     line = one_error_line(run("build", "bank/exams/demo.yaml", "--seed", "1", "--out", str(blocker / "out")))
     assert "--out" in line and "cannot write there" in line
+
+
+def test_unsatisfiable_rule_is_one_line() -> None:
+    line = one_error_line(run("solve", "conv2d-by-hand", "--set", "kernel_rows=1", "--set", "kernel_cols=1",
+                              "--set", "kernel=[[1]]"))
+    assert "conv2d-by-hand" in line and "kernel_not_trivial" in line
+
+
+def test_latex_error_is_one_line_and_leaves_no_output(tmp_path: Path, scratch_bank: Path) -> None:
+    path = scratch_bank / "cnn" / "conv2d-params.yaml"
+    path.write_text(path.read_text().replace("How many trainable", r"\notamacro How many trainable"))
+    load_bank.cache_clear()
+    spec = scratch_bank / "exams" / "bad.yaml"
+    spec.write_text("title: Bad\ncourse: C\nsections:\n  - title: S\n    questions: [conv2d-params]\n")
+    line = one_error_line(run("build", str(spec), "--seed", "2", "--out", str(tmp_path / "out")))
+    assert "question conv2d-params" in line and "Undefined control sequence" in line
+    assert list((tmp_path / "out").iterdir()) == []
