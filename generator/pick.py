@@ -1,7 +1,6 @@
 """The pick stage: which templates fill each section of an exam, for one variant."""
 from __future__ import annotations
 
-import random
 
 from .bank import get_template
 from .errors import BankError, SpecError

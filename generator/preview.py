@@ -29,7 +29,7 @@ def solve_one(template_id: str, seed: int, preset: str | None, overrides: dict[s
         "answer": _joined("", [(p.label, p.answer) for p in parts]),
     }
     if preset:
-        record["paper"] = _paper_check(template.presets[preset], record["answers"])
+        record["paper"] = _paper_check(template.presets[preset])
     return record
 
 
@@ -39,6 +39,6 @@ def _joined(stem: str, parts: list[tuple[str, str]]) -> str:
     return "\n\n".join(pieces)
 
 
-def _paper_check(preset: Any, answers: dict[str, Any]) -> dict[str, Any]:
+def _paper_check(preset: Any) -> dict[str, Any]:
     """What the paper printed beside what the solver says, with the erratum if there is one."""
     return {"printed": preset.paper_answers, "erratum": preset.erratum}

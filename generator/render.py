@@ -11,7 +11,7 @@ from pylatex.utils import escape_latex
 
 from .errors import RenderError
 from .latexfmt import FILTERS, roman
-from .models import ExamSpec, Instance, Part, Pick, RenderedPart, RenderedQuestion, RenderedSection
+from .models import Instance, Part, Pick, RenderedPart, RenderedQuestion, RenderedSection
 from .paths import templates_dir
 
 
@@ -190,6 +190,3 @@ def _plain_sympy(x: Any) -> Any:
         return {"exact": str(x), "latex": sympy.latex(x), "value": float(x)}
     return {"exact": str(x), "latex": sympy.latex(x)}
 
-
-def spec_context(spec: ExamSpec) -> dict[str, Any]:
-    return {"exam": spec}

@@ -14,7 +14,7 @@ from examgen.sanity import (agreement_problems, altered, domain_problems, nonfin
                             unchecked_answers)
 from examgen.errors import SamplingError
 from examgen.layers import module
-from examgen.models import Instance, Solved
+from examgen.models import Instance
 from examgen.sample import broken_rule, instantiate
 from examgen.solve import make_context
 from examgen.solvers import load_all

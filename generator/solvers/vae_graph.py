@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import random
-from typing import Any
 
 from . import SolveContext, Solved, drawer, solver
 from ..models import Params
