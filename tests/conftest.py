@@ -1,14 +1,21 @@
 """Shared test helpers: read PDFs back with pdftotext, point the loader at a scratch bank."""
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 from examgen.bank import load_bank
 from examgen.paths import ROOT
+
+# CI explores the same examples every run: a red build then always means a real regression.
+settings.register_profile("ci", derandomize=True, print_blob=True)
+if os.environ.get("CI"):
+    settings.load_profile("ci")
 
 
 def pdf_text(path: Path) -> str:
