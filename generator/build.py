@@ -65,9 +65,12 @@ def build(options: BuildOptions, reporter: Reporter | None = None) -> BuildResul
     final = Path(options.out) / f"{spec.id}-seed{options.seed}"
     with staging(final) as stage:
         jobs = write_sources(spec, options.seed, variants, stage)
-        reporter.start("Compiling", len(jobs))
+        bundles = write_bundles(variants, stage)
+        reporter.start("Compiling", len(jobs) + len(bundles))
         compile_all(jobs, options.jobs, lambda _job: reporter.advance())
+        compile_all(bundles, options.jobs, lambda _job: reporter.advance())
         write_answer_key(stage / "answer-key.json", spec, options.seed, variants)
+        jobs += bundles
     documents = [final / j.tex.relative_to(stage).with_suffix(".pdf") for j in jobs]
     return BuildResult(final, documents, variants)
 
@@ -117,6 +120,19 @@ def write_sources(spec: ExamSpec, seed: int, variants: list[Variant], stage: Pat
         for name, solutions in (("exam", False), ("solutions", True)):
             jobs.append(_write(folder / f"{name}.tex", f"{name}.tex.j2", spec, v, seed, label, solutions))
     jobs.append(_write_key(stage / "answer-key.tex", spec, seed, variants))
+    return jobs
+
+
+def write_bundles(variants: list[Variant], stage: Path) -> list[Job]:
+    """With several variants, all exams (and all solutions) in one PDF each, ready to print."""
+    if len(variants) < 2:
+        return []
+    jobs = []
+    for name, bundle in (("exam", "all-exams"), ("solutions", "all-solutions")):
+        files = [f"variant-{v.number:02d}/{name}.pdf" for v in variants]
+        path = stage / f"{bundle}.tex"
+        path.write_text(render_document("bundle.tex.j2", files=files), encoding="utf-8")
+        jobs.append(Job(path, f"all {name}s"))
     return jobs
 
 

@@ -71,6 +71,20 @@ def test_variants_get_their_own_folders(tmp_path: Path) -> None:
     key = json.loads((result.folder / "answer-key.json").read_text())
     assert [v["variant"] for v in key["variants"]] == [1, 2]
     assert "Variant 02" in pdf_text(result.folder / "variant-02" / "exam.pdf")
+    bundle = pdf_text(result.folder / "all-exams.pdf")
+    assert bundle.index("Variant 01") < bundle.index("Variant 02")
+    pages = [pdf_pages(result.folder / v / "exam.pdf") for v in ("variant-01", "variant-02")]
+    assert pdf_pages(result.folder / "all-exams.pdf") == sum(n + n % 2 for n in pages)  # each starts on a recto
+    again = build(BuildOptions(spec=DEMO, seed=3, variants=2, out=tmp_path / "again", jobs=2))
+    for name in ("all-exams.pdf", "all-solutions.pdf", "variant-02/solutions.pdf"):
+        assert (again.folder / name).read_bytes() == (result.folder / name).read_bytes(), name
+
+
+def pdf_pages(path: Path) -> int:
+    import subprocess
+
+    info = subprocess.run(["pdfinfo", str(path)], capture_output=True, text=True, check=True).stdout
+    return int(re.search(r"^Pages:\s+(\d+)", info, re.M).group(1))
 
 
 def _spec_with(bank: Path, template: str) -> Path:
