@@ -187,6 +187,6 @@ def _plain_sympy(x: Any) -> Any:
     if x.is_Integer:
         return int(x)
     if x.is_number and x.is_real:
-        return {"exact": str(x), "latex": sympy.latex(x), "value": float(x)}
-    return {"exact": str(x), "latex": sympy.latex(x)}
+        return {"exact": str(x), "latex": sympy.latex(x, ln_notation=True), "value": float(x)}
+    return {"exact": str(x), "latex": sympy.latex(x, ln_notation=True)}
 
