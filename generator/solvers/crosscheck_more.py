@@ -1,10 +1,13 @@
 """Independent checkers for small closed-form families: step decay simulated epoch by epoch,
-Wasserstein distance at the vertices of the coupling polytope, MLP sizes layer by layer.
+Wasserstein distance at the vertices of the coupling polytope, MLP sizes layer by layer, RMSprop
+in floats step by step, path-sum gradients by reverse accumulation over the DAG.
 """
 from __future__ import annotations
 
+import math
+
 from ..models import Params, Solved
-from .crosscheck import checker, differences, layer_params
+from .crosscheck import ROUNDED_TOL, checker, differences, layer_params
 
 
 @checker("lr_step_decay")
@@ -50,3 +53,56 @@ def check_momentum_recent_weight(p: Params, solved: Solved) -> list[str]:
     """In v = βv + g the newest gradient's share of the total weight 1/(1-β) is 1-β, in closed form."""
     want = "decrease" if (1 - p["smaller"]) > (1 - p["beta"]) else "increase"
     return differences("direction", solved.answers["direction"], want)
+
+
+@checker("rmsprop_update")
+def check_rmsprop_update(p: Params, solved: Solved) -> list[str]:
+    """Run the EMA recursion in floats, step by step, from the gradients as written (n or sqrt(n))."""
+    grads = [[math.copysign(math.sqrt(abs(_square(x))), _square(x)) for x in row] for row in p["gradients"]]
+    size = 1 if p["mode"] == "norm" else len(grads[0])
+    ema = [0.0] * size
+    for row in grads:
+        squares = [sum(g * g for g in row)] if p["mode"] == "norm" else [g * g for g in row]
+        ema = [p["alpha"] * e + (1 - p["alpha"]) * s for e, s in zip(ema, squares)]
+    update = [g / math.sqrt((ema[0] if size == 1 else ema[i]) + p["epsilon"]) for i, g in enumerate(grads[-1])]
+    roots = [math.sqrt(e + p["epsilon"]) for e in ema]
+    return (differences("ema", [float(e) for e in solved.answers["ema"]], ema)
+            + differences("update", [float(u) for u in solved.answers["update"]], update)
+            + differences("denominators", solved.answers["denominators"], roots, ROUNDED_TOL))
+
+
+def _square(text: object) -> float:
+    """The signed square of an entry written as an integer or sqrt(n): '-sqrt(40)' -> -40, '4' -> 16."""
+    body = str(text).replace(" ", "")
+    sign = -1.0 if body.startswith("-") else 1.0
+    body = body.lstrip("-")
+    value = float(body[5:-1]) if body.startswith("sqrt(") else float(body) ** 2
+    return sign * value
+
+
+@checker("pathsum_gradients")
+def check_pathsum_gradients(p: Params, solved: Solved) -> list[str]:
+    """Give every direct partial a value, then sum dy/dx backwards over the DAG (reverse-mode
+    accumulation, no path lists) and compare with the expression evaluated at those values."""
+    edges = [(src, dst) for src, dst, *_ in p["graph"]["edges"]]
+    value = {f"d{dst}_d{src}": 0.5 + (sum(map(ord, f"{dst}{src}")) % 17) / 8 for src, dst in edges}
+    problems: list[str] = []
+    for x in ("x2", "x1"):
+        expr = solved.answers[f"grad_{x}"]
+        got = float(expr.subs({s: value[s.name] for s in expr.free_symbols}))
+        problems += differences(f"grad_{x}", got, _reverse_accumulate(edges, value, x))
+    return problems
+
+
+def _reverse_accumulate(edges: list[tuple[str, str]], value: dict[str, float], x: str) -> float:
+    """dy/dx by the chain rule node by node: adjoint(n) = sum over consumers c of adjoint(c) * dc/dn."""
+    adjoint: dict[str, float] = {"y": 1.0}
+    pending = {n for e in edges for n in e} - {"y"}
+    while pending:
+        ready = [n for n in pending if all(dst in adjoint for src, dst in edges if src == n)]
+        if not ready:
+            return math.nan  # a cycle: not a DAG, so the comparison fails loudly
+        for n in ready:
+            adjoint[n] = sum(adjoint[dst] * value[f"d{dst}_d{n}"] for src, dst in edges if src == n)
+            pending.discard(n)
+    return adjoint[x]
