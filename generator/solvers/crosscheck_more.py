@@ -106,3 +106,12 @@ def _reverse_accumulate(edges: list[tuple[str, str]], value: dict[str, float], x
             adjoint[n] = sum(adjoint[dst] * value[f"d{dst}_d{n}"] for src, dst in edges if src == n)
             pending.discard(n)
     return adjoint[x]
+
+
+@checker("bn_model_answer")
+def check_bn_model_answer(p: Params, solved: Solved) -> list[str]:
+    """A BatchNorm2d after each of the four convolutions adds a scale and a shift per channel;
+    the logits keep the batch of two and one value per class."""
+    added = 2 * (p["c1"] + p["c1"] + p["c2"] + p["c2"])
+    return (differences("bn_parameters", solved.answers["bn_parameters"], added)
+            + differences("output_shape", solved.answers["output_shape"], [2, p["classes"]]))
