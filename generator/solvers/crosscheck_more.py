@@ -115,3 +115,46 @@ def check_bn_model_answer(p: Params, solved: Solved) -> list[str]:
     added = 2 * (p["c1"] + p["c1"] + p["c2"] + p["c2"])
     return (differences("bn_parameters", solved.answers["bn_parameters"], added)
             + differences("output_shape", solved.answers["output_shape"], [2, p["classes"]]))
+
+
+@checker("sigmoid_net_symbolic")
+def check_sigmoid_net_symbolic(p: Params, solved: Solved) -> list[str]:
+    """Put numbers on the weight letters and the input, run y = N sigmoid(M x) forward in floats,
+    and compare each symbolic gradient, evaluated there, with a central difference."""
+    M, N = p["weights"]["M"], p["weights"]["N"]
+    letters = sorted({w for row in M for w in row} | set(N))
+    value = {w: 0.3 + 0.25 * i for i, w in enumerate(letters)}
+    x = [0.7, -0.4]
+    z = [sum(value[M[i][j]] * x[j] for j in range(2)) for i in range(2)]
+    sig = lambda t: 1 / (1 + math.exp(-t))  # noqa: E731
+    h = [sig(t) for t in z]
+    at = {**value, "h_1": h[0], "h_2": h[1], "x_1": x[0], "x_2": x[1]}
+    out = lambda zz: sum(value[N[i]] * sig(zz[i]) for i in range(2))  # noqa: E731
+    step = 1e-6
+
+    def fd_z(i: int) -> float:
+        up, down = list(z), list(z)
+        up[i] += step
+        down[i] -= step
+        return (out(up) - out(down)) / (2 * step)
+
+    def fd_x1() -> float:
+        zz = lambda x1: [value[M[i][0]] * x1 + value[M[i][1]] * x[1] for i in range(2)]  # noqa: E731
+        return (out(zz(x[0] + step)) - out(zz(x[0] - step))) / (2 * step)
+
+    def num(expr: object) -> float:
+        return float(expr.subs({s: at[s.name] for s in expr.free_symbols}))
+
+    named = {"M": [[str(c) for c in row] for row in _rows(solved.answers["M"])],
+             "N": [str(c) for row in _rows(solved.answers["N"]) for c in row]}
+    problems = [f"{k}: {named[k]} is not {want}" for k, want in (("M", M), ("N", N)) if named[k] != want]
+    grad_z = [num(row[0]) for row in solved.answers["grad_z"]]
+    grad_h = [num(row[0]) for row in solved.answers["grad_h"]]
+    return problems + (differences("grad_h", grad_h, [value[w] for w in N])
+            + differences("grad_z", grad_z, [fd_z(0), fd_z(1)], 1e-6)
+            + differences("dy_dx1", num(solved.answers["dy_dx1"]), fd_x1(), 1e-6))
+
+
+def _rows(matrix: object) -> list[list[object]]:
+    """Rows of a sympy matrix or of nested lists."""
+    return matrix.tolist() if hasattr(matrix, "tolist") else [list(r) if isinstance(r, (list, tuple)) else [r] for r in matrix]
