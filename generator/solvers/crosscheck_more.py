@@ -158,3 +158,28 @@ def check_sigmoid_net_symbolic(p: Params, solved: Solved) -> list[str]:
 def _rows(matrix: object) -> list[list[object]]:
     """Rows of a sympy matrix or of nested lists."""
     return matrix.tolist() if hasattr(matrix, "tolist") else [list(r) if isinstance(r, (list, tuple)) else [r] for r in matrix]
+
+
+@checker("vae_factorisation")
+def check_vae_factorisation(p: Params, solved: Solved) -> list[str]:
+    """Read each printed factor back (its variable and conditioning set) and compare with the graph's
+    parents: one factor per variable, conditioned on exactly its parents."""
+    problems: list[str] = []
+    for model in ("p", "q"):
+        printed = [_factor(text, model) for text in solved.answers[f"{model}_factors"]]
+        want = {node: set(parents) for node, parents in p["graph"][model].items()}
+        got = {node: parents for node, parents in printed if node}
+        if len(got) != len(printed) or got != want:
+            problems.append(f"{model}_factors: {printed} do not match the graph's parents {want}")
+    return problems
+
+
+def _factor(text: str, model: str) -> tuple[str | None, set[str]]:
+    """'p(x_{3} \\mid z_{2}, z_{3})' -> ('x3', {'z2', 'z3'})."""
+    import re
+
+    match = re.fullmatch(rf"{model}\(([a-z])_\{{(\d+)\}}(?: \\mid ([^()]*))?\)", text.strip())
+    if not match:
+        return None, set()
+    given = {f"{v}{i}" for v, i in re.findall(r"([a-z])_\{(\d+)\}", match.group(3) or "")}
+    return f"{match.group(1)}{match.group(2)}", given
