@@ -13,6 +13,18 @@ def attention_shapes_agree(p: Params) -> bool:
     return len(p["W_Q"]) == len(p["W_K"]) == len(p["W_V"]) == d and len(p["W_Q"][0]) == len(p["W_K"][0])
 
 
+@rule("attention_projections_full_rank")
+def attention_projections_full_rank(p: Params) -> bool:
+    """W_Q, W_K and W_V each have independent columns, and X has no zero row (no trivial projection)."""
+    def rank_two(w: list[list[float]]) -> bool:
+        a = sum(r[0] * r[0] for r in w)
+        b = sum(r[0] * r[1] for r in w)
+        c = sum(r[1] * r[1] for r in w)
+        return a * c - b * b != 0  # Gram determinant of the two columns
+
+    return all(rank_two(p[k]) for k in ("W_Q", "W_K", "W_V")) and all(any(row) for row in p["X"])
+
+
 @solver("self_attention")
 def self_attention(p: Params, ctx: SolveContext) -> Solved:
     """softmax(Q K^T / sqrt(d_k)) V with Q = X W_Q, K = X W_K, V = X W_V (float64 torch)."""
