@@ -10,6 +10,7 @@ from examgen.render import plain
 from examgen.sample import instantiate
 from examgen.seeding import rng_for
 from examgen.solve import make_context
+from examgen.solvers.common import read_printed
 
 CTX = make_context("cpu")
 
@@ -34,9 +35,14 @@ def test_preset_matches_paper(template_id: str, preset: str, key: str) -> None:
 
 
 def test_cross_entropy_is_minus_log_of_true_class() -> None:
-    answers = preset_answers("cross-entropy", "imperial-2023-1g-ii")
-    assert answers["loss"]["exact"] == "log(10/3)"   # the paper leaves it as -log 0.3
-    assert math.isclose(answers["loss"]["value"], -math.log(0.3), rel_tol=1e-12)
+    import sympy
+
+    template = load_bank()["cross-entropy"]
+    params = template.presets["imperial-2023-1g-ii"].params
+    loss = instantiate(template, rng_for(0), CTX, preset="imperial-2023-1g-ii").answers["loss"]
+    assert sympy.simplify(loss + sympy.log(sympy.Rational(str(params["probs"][params["true_class"]])))) == 0
+    printed = read_printed(template.presets["imperial-2023-1g-ii"].paper_answers["loss"])  # "-log(0.3)"
+    assert math.isclose(float(loss), float(printed), rel_tol=1e-12)
 
 
 def test_self_attention_saturates_to_last_value_row() -> None:
@@ -58,3 +64,9 @@ def test_every_preset_of_the_core_families_solves() -> None:
                 "cross-entropy", "self-attention"):
         for name in load_bank()[tid].presets:
             assert preset_answers(tid, name)
+
+
+@pytest.mark.parametrize("text", ['__import__("os").system("true")', "os.getcwd()", "log(0.3); 1", "x + 1", "(lambda: 1)()"])
+def test_printed_answers_are_read_not_evaluated(text: str) -> None:
+    with pytest.raises(ValueError, match="not a printed answer"):
+        read_printed(text)
