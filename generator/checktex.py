@@ -8,7 +8,7 @@ import itertools
 import tempfile
 from pathlib import Path
 
-from .compile import Job, _culprit, compile_tex, overfull, owner_of_line, pdflatex
+from .compile import Job, compile_tex, culprit, overfull, owner_of_line, pdflatex
 from .errors import LatexError
 from .models import ExamSpec, Instance, Pick
 from .render import render_document, render_section
@@ -93,5 +93,5 @@ def compile_group(group: list[Sample], folder: Path) -> tuple[str | None, str] |
         compile_tex(Job(tex, "check document"))
     except LatexError as err:
         log = tex.with_suffix(".log").read_text(encoding="latin-1") if tex.with_suffix(".log").exists() else ""
-        return _culprit(tex, log), str(err)
+        return culprit(tex, log), str(err)
     return None

@@ -90,13 +90,13 @@ def _read_log(tex: Path) -> str:
 
 def _failure(job: Job, log: str) -> str:
     quoted = source_lines(job.tex, log)
-    culprit = _culprit(job.tex, log)
-    where = f" in {culprit}" if culprit else ""
+    where_in = culprit(job.tex, log)
+    where = f" in {where_in}" if where_in else ""
     return (f"{job.label}: LaTeX error{where}: {log_excerpt(log)}"
             + (f" || source {job.tex.name}: {quoted}" if quoted else ""))
 
 
-def _culprit(tex: Path, log: str) -> str | None:
+def culprit(tex: Path, log: str) -> str | None:
     """Which question (template id) or spec section holds the failing line, from the .tex markers."""
     n = error_line(log)
     return None if n is None else owner_of_line(tex, n)

@@ -58,10 +58,10 @@ def num(x: Any, places: int = 4) -> str:
     if _is_sympy(x):
         if x.is_Integer or not x.is_number:
             return exact(x)
-        value = float(x)
-        if x.is_Rational and dec(value, places) and Fraction(dec(value, places)) == Fraction(int(x.p), int(x.q)):
-            return dec(value, places)
-        return f"{exact(x)} \\approx {dec(value, places)}"
+        decimal = dec(float(x), places)
+        if x.is_Rational and Fraction(decimal) == Fraction(int(x.p), int(x.q)):
+            return decimal  # a terminating decimal says it exactly
+        return f"{exact(x)} \\approx {decimal}"
     if isinstance(x, Fraction):
         return exact(x) if x.denominator != 1 else str(x.numerator)
     return dec(x, places)
@@ -77,7 +77,8 @@ def matrix(m: Sequence[Sequence[Any]] | Any, places: int = 4, env: str = "bmatri
 
 
 def _cell(c: Any, places: int) -> str:
-    return exact(c) if _is_sympy(c) and not c.is_number else (exact(c) if _is_sympy(c) and c.is_Rational else num(c, places))
+    """Symbols and fractions exactly (a matrix has no room for '≈'), other numbers as `num` does."""
+    return exact(c) if _is_sympy(c) and (not c.is_number or c.is_Rational) else num(c, places)
 
 
 def vec(v: Sequence[Any], places: int = 4) -> str:

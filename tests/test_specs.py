@@ -1,4 +1,5 @@
-"""The five seed papers as specs: totals as printed, and fresh option orders and numbers per seed."""
+"""Across the five seed papers' specs: fresh option orders and numbers per seed, and every question
+cites its paper (each paper's own test file checks its marks)."""
 from __future__ import annotations
 
 import pytest
@@ -9,24 +10,13 @@ from examgen.paths import ROOT
 from examgen.solve import make_context
 from examgen.spec import load_spec
 
-PAPERS = {  # total marks of each regenerated paper (see each spec's doc for how marks were set)
-    "glasgow-compsci5103-2023": 60, "imperial-comp70010-2023": 200, "fast-cs4045": 50,
-    "oslo-in5400-2022": None, "oslo-inf5860-2019": None,
-}
+PAPERS = ("glasgow-compsci5103-2023", "imperial-comp70010-2023", "fast-cs4045", "oslo-in5400-2022",
+          "oslo-inf5860-2019")
 
 
 def variant(paper: str, seed: int):
     spec = load_spec(ROOT / "bank" / "exams" / f"{paper}.yaml")
     return spec, sample_variants(spec, load_bank(), seed, 1, make_context(), Quiet())[0]
-
-
-@pytest.mark.parametrize("paper", sorted(PAPERS))
-def test_paper_totals_match(paper: str) -> None:
-    spec, v = variant(paper, 1)
-    total = sum(s.marks for s in v.sections)
-    assert total == spec.total_marks
-    if PAPERS[paper] is not None:
-        assert total == PAPERS[paper]
 
 
 @pytest.mark.parametrize("paper", sorted(PAPERS))
