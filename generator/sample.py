@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import random
 from collections import Counter
-from typing import Any, Iterable
+from typing import Iterable
 
 from .domains import coerce_value, draw_value
 from .errors import ParamError, SamplingError
@@ -140,14 +140,3 @@ def _unsatisfied(template: Template, failures: Counter[str], fixed: Params) -> s
     return (f"template {template.id}: no valid instance in {MAX_TRIES} draws{given}; "
             f"rule '{worst}' failed {count} times ({text})")
 
-
-def describe(instance: Instance) -> dict[str, Any]:
-    """The JSON-ready record of an instance: values, answers, option order."""
-    from .render import plain
-
-    record: dict[str, Any] = {"params": plain(instance.params), "answers": plain(instance.answers)}
-    if instance.preset:
-        record["preset"] = instance.preset
-    if instance.choices:
-        record["options"] = {str(i): [o.text for o in opts] for i, opts in instance.choices.items()}
-    return record

@@ -5,8 +5,18 @@ import json
 from pathlib import Path
 from typing import Any
 
-from ..models import ExamSpec, Variant
-from ..sample import describe
+from ..models import ExamSpec, Instance, Variant
+from ..render import plain
+
+
+def describe(instance: Instance) -> dict[str, Any]:
+    """The JSON-ready record of an instance: values, answers, option order."""
+    record: dict[str, Any] = {"params": plain(instance.params), "answers": plain(instance.answers)}
+    if instance.preset:
+        record["preset"] = instance.preset
+    if instance.choices:
+        record["options"] = {str(i): [o.text for o in opts] for i, opts in instance.choices.items()}
+    return record
 
 
 def variant_record(variant: Variant) -> dict[str, Any]:
