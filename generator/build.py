@@ -103,7 +103,7 @@ def check_total(spec: ExamSpec, variant: Variant) -> None:
 
 def _instance(pick: Pick, seed: int, variant: int, ctx: SolveContext, seen: dict[str, set[str]]) -> Instance:
     """One question's instance; its generator depends on (seed, variant, template id) only."""
-    rng = rng_for(seed, variant, pick.template.id, pick.slot.split(".")[-1])
+    rng = rng_for(seed, variant, pick.template.id, pick.draw)
     avoid = seen.setdefault(pick.template.id, set())
     instance = instantiate(pick.template, rng, ctx, preset=pick.preset, avoid=avoid)
     avoid.add(fingerprint(instance.params))

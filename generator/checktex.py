@@ -24,7 +24,7 @@ def check_spec() -> ExamSpec:
 
 def check_tex(samples: list[Sample]) -> str:
     """The solutions document (question, worked solution and answer) with one section per template."""
-    sections = [render_section(i.template.id, "", [i], [Pick(i.template, "0")]) for i, _ in samples]
+    sections = [render_section(i.template.id, "", [i], [Pick(i.template)]) for i, _ in samples]
     return render_document("solutions.tex.j2", exam=check_spec(), sections=sections, solutions=True,
                            total=sum(s.marks for s in sections), variant_label="", header="examgen check",
                            seed=0, kind_label="Solutions")

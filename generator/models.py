@@ -145,10 +145,11 @@ class ExamSpec:
 
 @dataclass(frozen=True)
 class Pick:
-    """A template chosen for a slot of the exam, with the spec's overrides."""
+    """A template chosen for the exam, with the spec's overrides; `draw` is its place among the
+    templates its spec item draws (0 for one named by id), part of its generator's seed."""
 
     template: Template
-    slot: str
+    draw: int = 0
     preset: str | None = None
     marks: float | None = None
     parts: tuple[str, ...] = ()

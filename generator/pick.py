@@ -61,7 +61,7 @@ def pick_section(spec: ExamSpec, index: int, bank: dict[str, Template], seed: in
             _check_item(item, template, spec)
             taken.add(template.id)
             preset = item.preset or (printed_preset(template, spec) if as_printed else None)
-            picks.append(Pick(template, f"{index}.{n}.{k}", preset, item.marks, item.parts))
+            picks.append(Pick(template, k, preset, item.marks, item.parts))
     if spec.sections[index].shuffle:
         rng.shuffle(picks)
     return picks

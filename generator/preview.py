@@ -17,7 +17,7 @@ def solve_one(template_id: str, seed: int, preset: str | None, overrides: dict[s
     template = get_template(template_id, load_bank())
     rng = rng_for(seed, 1, template.id, 0)
     instance = instantiate(template, rng, make_context(device), preset=preset, overrides=overrides)
-    pick = Pick(template, "0")
+    pick = Pick(template)
     labels = iter([""] if len(asked_parts(instance, pick)) == 1 else "abcdefghijklmnopqrstuvwxyz")
     question = render_question(instance, pick, labels)
     parts = question.parts

@@ -107,7 +107,7 @@ def agreement_problems(instance: Instance) -> list[str]:
 def render_problems(instance: Instance) -> list[str]:
     """Render question, solution and answer of every part (StrictUndefined catches undefined names)."""
     try:
-        render_question(instance, Pick(instance.template, "0"), label_stream())
+        render_question(instance, Pick(instance.template), label_stream())
     except ExamgenError as err:
         return [f"render: {err}"]
     return mcq_problems(instance)

@@ -1,7 +1,7 @@
 """Explicit seeding: every random draw comes from a generator derived from named parts.
 
 Adding a question to an exam never changes another question's numbers, because each
-template's generator depends only on (exam seed, variant, template id, slot).
+template's generator depends only on (exam seed, variant, template id, draw).
 """
 from __future__ import annotations
 

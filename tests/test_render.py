@@ -64,7 +64,7 @@ def mcq(tmp_path: Path):
 
 def render(template, seed: int):
     inst = instantiate(template, rng_for(seed, 1, template.id, 0), make_context())
-    return inst, render_question(inst, Pick(template, "0"), iter("ab"))
+    return inst, render_question(inst, Pick(template), iter("ab"))
 
 
 def test_options_are_shuffled_per_seed_and_the_key_follows(mcq) -> None:
@@ -101,6 +101,6 @@ def test_a_part_with_a_false_when_parameter_is_not_asked() -> None:
     template = load_bank()["conv2d-by-hand"]
     pooled = instantiate(template, rng_for(0), make_context(), preset="glasgow-2023-2ab")
     plain_conv = instantiate(template, rng_for(0), make_context(), preset="fast-cs4045-2c-i")
-    assert [p.label for p in render_question(pooled, Pick(template, "0"), iter("ab")).parts] == ["a", "b"]
-    only = render_question(plain_conv, Pick(template, "0"), iter([""])).parts
+    assert [p.label for p in render_question(pooled, Pick(template), iter("ab")).parts] == ["a", "b"]
+    only = render_question(plain_conv, Pick(template), iter([""])).parts
     assert len(only) == 1 and "pool" not in only[0].question
