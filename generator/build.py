@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Protocol
 
 from .bank import load_bank
+from .codes import exam_code
 from .compile import Job, compile_all, pdflatex
 from .errors import SpecError
 from .export.answer_key import write_answer_key
@@ -84,7 +85,7 @@ def sample_variants(spec: ExamSpec, bank: dict[str, Template], seed: int, count:
     for number in range(1, count + 1):
         picks = pick_questions(spec, bank, seed, number, as_printed)
         instances = [[_instance(p, seed, number, ctx, seen) for p in section] for section in picks]
-        variant = Variant(number, instances)
+        variant = Variant(number, instances, code=exam_code(spec.id, seed, number))
         variant.sections = [render_section(s.title, s.intro, inst, pk)
                             for s, inst, pk in zip(spec.sections, instances, picks)]
         check_total(spec, variant)

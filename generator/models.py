@@ -3,7 +3,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .roster import Student
 
 Params = dict[str, Any]
 
@@ -197,3 +200,5 @@ class Variant:
     number: int
     instances: list[list[Instance]]
     sections: list[RenderedSection] = field(default_factory=list)
+    code: str = ""                       # printed on every page instead of the seed (codes.exam_code)
+    student: "Student | None" = None     # from --roster: printed on the cover, names the files
