@@ -5,14 +5,13 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from .domains import check_domain
 from .errors import BankError
 from .models import Option, Part, Preset, Source, Template
 from .paths import bank_dir
 from .schema import Problems, expect, one_of, unknown_keys
 from .solvers import RULES, SOLVERS, load_all
+from .yamlsafe import read_yaml
 
 KINDS = ("numeric", "symbolic", "multiple-choice", "short-answer", "essay", "code")
 PAPERS = ("glasgow-compsci5103-2023", "imperial-comp70010-2023", "oslo-in5400-2022",
@@ -22,18 +21,6 @@ TOP_KEYS = {"id", "title", "topics", "kind", "source", "also_in", "params", "rul
             "shuffle", "multiple", "space"}
 PART_KEYS = {"label", "marks", "question", "solution", "answer", "options", "draw", "shuffle",
              "multiple", "space", "when"}
-
-
-def read_yaml(path: Path) -> Any:
-    """Parse a YAML file safely; a syntax error names the file and line."""
-    try:
-        return yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as err:
-        mark = getattr(err, "problem_mark", None)
-        where = f" line {mark.line + 1}" if mark else ""
-        raise BankError(f"{path}:{where} not valid YAML ({getattr(err, 'problem', err)})") from None
-    except OSError as err:
-        raise BankError(f"{path}: cannot read ({err.strerror})") from None
 
 
 def _source(problems: Problems, data: Any, where: str) -> Source | None:
@@ -137,7 +124,7 @@ def _params(problems: Problems, data: Any) -> dict[str, dict]:
         problems.add("params", "expected a mapping of parameter name to domain")
         return {}
     for i, (name, domain) in enumerate(data.items()):
-        check_domain(problems, str(name), domain, [str(n) for n in list(data)[:i]])
+        check_domain(problems, str(name), domain, {str(n): data[n] for n in list(data)[:i]})
     return {str(k): v for k, v in data.items()}
 
 

@@ -1,6 +1,7 @@
 """Parameter domains: how each declared parameter is drawn, checked and parsed from the command line."""
 from __future__ import annotations
 
+import math
 import random
 import re
 from typing import Any
@@ -10,6 +11,7 @@ import yaml
 from .errors import ParamError
 from .schema import Problems, expect, unknown_keys
 from .solvers import DRAWERS, load_all
+from .yamlsafe import parse_yaml
 
 Domain = dict[str, Any]
 
@@ -32,8 +34,13 @@ REQUIRED: dict[str, set[str]] = {
 }
 
 
-def check_domain(problems: Problems, name: str, domain: Any, earlier: list[str]) -> None:
-    """Record every problem with one parameter's declared domain."""
+MAX_SIZE = 100          # longest drawn vector, most matrix rows or columns
+MAX_DECIMALS = 6
+MAX_CLI_VALUE = 10_000  # characters in one --set value
+
+
+def check_domain(problems: Problems, name: str, domain: Any, earlier: dict[str, Any]) -> None:
+    """Record every problem with one parameter's declared domain (`earlier`: the parameters before it)."""
     where = f"params.{name}"
     if not isinstance(domain, dict):
         problems.add(where, "expected a mapping with a `type`")
@@ -54,10 +61,66 @@ def check_domain(problems: Problems, name: str, domain: Any, earlier: list[str])
         ref = domain.get(key)
         if isinstance(ref, str) and ref not in earlier:
             problems.add(f"{where}.{key}", f"refers to {ref!r}, which is not an earlier parameter")
+    check_limits(problems, where, kind, domain, earlier)
     if kind == "draw":
         load_all()
         if domain.get("using") not in DRAWERS:
             problems.add(f"{where}.using", f"no drawer named {domain.get('using')!r}")
+
+
+def _number(value: Any) -> bool:
+    return _is_number(value) and math.isfinite(value)
+
+
+def check_limits(problems: Problems, where: str, kind: str, domain: dict, earlier: dict[str, Any]) -> None:
+    """Domains that cannot be drawn from, or would draw without end, fail when the bank loads."""
+    bounds = [domain[k] for k in ("min", "max") if k in domain]
+    for key in ("min", "max"):
+        if key in domain and not _number(domain[key]):
+            problems.add(f"{where}.{key}", f"expected a finite number, got {domain[key]!r:.40}")
+    if len(bounds) == 2 and all(map(_number, bounds)) and bounds[0] > bounds[1]:
+        problems.add(where, f"min {bounds[0]} is above max {bounds[1]}")
+    if "step" in domain and not (_is_int(domain["step"]) and domain["step"] >= 1):
+        problems.add(f"{where}.step", f"expected a whole number of at least 1, got {domain['step']!r:.40}")
+    if "choices" in domain:
+        _check_choices(problems, where, kind, domain["choices"])
+    if "decimals" in domain and not (_is_int(domain["decimals"]) and 0 <= domain["decimals"] <= MAX_DECIMALS):
+        problems.add(f"{where}.decimals", f"expected a whole number from 0 to {MAX_DECIMALS}")
+    for key in ("size", "rows", "cols"):
+        if key in domain:
+            _check_size(problems, f"{where}.{key}", domain[key], earlier)
+    if kind == "draw" and not isinstance(domain.get("args", {}), dict):
+        problems.add(f"{where}.args", "expected a mapping of drawer arguments")
+
+
+def _check_choices(problems: Problems, where: str, kind: str, choices: Any) -> None:
+    if not isinstance(choices, list) or not choices:
+        problems.add(f"{where}.choices", "expected a non-empty list")
+    elif kind == "int" and not all(_is_int(c) for c in choices):
+        problems.add(f"{where}.choices", "expected whole numbers")
+    elif len(choices) > 10_000:
+        problems.add(f"{where}.choices", "more than 10000 choices")
+
+
+def _check_size(problems: Problems, where: str, size: Any, earlier: dict[str, Any]) -> None:
+    """A size is a whole number from 1 to MAX_SIZE, or an earlier int parameter that stays in that range."""
+    if isinstance(size, str):
+        largest = _largest(earlier.get(size))
+        if size in earlier and (largest is None or largest > MAX_SIZE):
+            problems.add(where, f"{size!r} must be an int parameter of at most {MAX_SIZE}")
+    elif not (_is_int(size) and 1 <= size <= MAX_SIZE):
+        problems.add(where, f"expected a whole number from 1 to {MAX_SIZE} (or an earlier parameter), "
+                            f"got {size!r:.40}")
+
+
+def _largest(domain: Any) -> int | None:
+    """The largest whole number a domain can give, or None if it gives something else."""
+    if not isinstance(domain, dict):
+        return None
+    values = domain.get("choices") if "choices" in domain else [domain.get("max", domain.get("value"))]
+    if isinstance(values, list) and values and all(_is_int(v) for v in values):
+        return max(values)
+    return None
 
 
 def _size(value: int | str, params: dict[str, Any]) -> int:
@@ -126,14 +189,20 @@ def parse_cli_value(text: str) -> Any:
     match = re.fullmatch(r"\s*(-?\d+)\s*[xX×]\s*(-?\d+)\s*", text)
     if match:
         return [int(match.group(1)), int(match.group(2))]
+    if len(text) > MAX_CLI_VALUE:
+        raise ParamError(f"--set value of {len(text)} characters: at most {MAX_CLI_VALUE}")
     try:
-        return yaml.safe_load(text)
+        return parse_yaml(text)
     except yaml.YAMLError:
         return text
 
 
 def _is_number(value: Any) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
 
 
 def coerce_value(name: str, domain: Domain, value: Any, params: dict[str, Any]) -> Any:
@@ -173,3 +242,71 @@ def coerce_value(name: str, domain: Domain, value: Any, params: dict[str, Any]) 
             raise bad("expected a rectangular list of lists of numbers")
         return value
     return value
+
+
+def check_given(name: str, domain: Domain, value: Any, params: dict[str, Any], strict: bool = True) -> Any:
+    """A given value of the right type and shape for its domain; `strict` (--set) also keeps to its
+    range, choices and fixed value, which a paper's own values (presets) may leave."""
+    value = coerce_value(name, domain, value, params)
+    if isinstance(value, list) and (len(value) > MAX_SIZE or len(value[0] if value and isinstance(value[0], list) else ()) > MAX_SIZE):
+        raise ParamError(f"{name}: more than {MAX_SIZE} values in a row")
+    why = _outside(domain, value, params) if strict else None
+    if why:
+        raise ParamError(f"{name}={_short(value)}: {why}")
+    return value
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def _outside(domain: Domain, value: Any, params: dict[str, Any]) -> str | None:
+    """Why a well-typed value lies outside its domain, or None."""
+    kind = domain["type"]
+    if kind == "const":
+        same = value == domain["value"] and type(value) is type(domain["value"])
+        return None if same else f"fixed at {domain['value']!r} for this template"
+    if kind == "int" and "choices" in domain:
+        return None if value in domain["choices"] else f"expected one of {domain['choices']}"
+    if kind == "int" and (value - domain["min"]) % int(domain.get("step", 1)):
+        return f"expected a step of {domain['step']} from {domain['min']}"
+    if kind == "distribution":
+        return _outside_distribution(domain, value)
+    sizes = [_given_size(domain.get(k), params) for k in ("size", "rows", "cols")]
+    if kind in ("vector", "matrix"):
+        shape = [len(value)] if kind == "vector" else [len(value), len(value[0])]
+        wanted = [s for s in sizes if s is not None] if kind == "vector" else sizes[1:]
+        if any(w is not None and w != got for w, got in zip(wanted, shape)) or max(shape) > MAX_SIZE:
+            return f"expected shape {' x '.join(str(w or '?') for w in wanted)} (at most {MAX_SIZE})"
+    return _outside_range(domain, value)
+
+
+def _given_size(size: Any, params: dict[str, Any]) -> int | None:
+    if isinstance(size, str):
+        return params.get(size) if _is_int(params.get(size)) else None
+    return size if _is_int(size) else None
+
+
+def _flat(value: Any) -> list[Any]:
+    return [x for item in value for x in _flat(item)] if isinstance(value, list) else [value]
+
+
+def _outside_range(domain: Domain, value: Any) -> str | None:
+    numbers = _flat(value)
+    if not all(_number(x) for x in numbers):
+        return "expected finite numbers" if numbers and _is_number(numbers[0]) else None
+    lo, hi = domain.get("min"), domain.get("max")
+    if lo is not None and hi is not None and not all(lo <= x <= hi for x in numbers):
+        return f"expected values from {lo} to {hi}"
+    if domain.get("nonzero") and any(x == 0 for x in numbers):
+        return "expected non-zero values"
+    return None
+
+
+def _outside_distribution(domain: Domain, value: list) -> str | None:
+    if isinstance(domain.get("size"), int) and len(value) != domain["size"]:
+        return f"expected {domain['size']} probabilities"
+    if not all(_number(x) and x >= 0 for x in value) or abs(sum(value) - 1) > 1e-9:
+        return "expected probabilities (at least 0) that add up to 1"
+    return None

@@ -13,12 +13,13 @@ from .errors import RenderError
 from .latexfmt import FILTERS, roman
 from .models import Instance, Part, Pick, RenderedPart, RenderedQuestion, RenderedSection
 from .paths import templates_dir
+from .sandbox import MAX_DOCUMENT, MAX_TEXT, BoundedSandbox, SandboxLimit, render_bounded
 
 
 @lru_cache(maxsize=4)
 def environment(folder: str | None = None) -> SandboxedEnvironment:
-    """The one Jinja environment: LaTeX-safe delimiters, StrictUndefined, sandboxed."""
-    env = SandboxedEnvironment(
+    """The one Jinja environment: LaTeX-safe delimiters, StrictUndefined, sandboxed with bounded work."""
+    env = BoundedSandbox(
         block_start_string="<%", block_end_string="%>",
         variable_start_string="<<", variable_end_string=">>",
         comment_start_string="<#", comment_end_string="#>",
@@ -26,7 +27,7 @@ def environment(folder: str | None = None) -> SandboxedEnvironment:
         trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
         loader=jinja2.FileSystemLoader(folder or str(templates_dir())),
     )
-    env.filters.update(FILTERS)
+    env.add_filters(FILTERS)
     return env
 
 
@@ -38,13 +39,29 @@ def _compiled(text: str) -> jinja2.Template:
 def render_text(text: str, context: dict[str, Any], where: str) -> str:
     """Render one piece of a bank file; errors name the file, field and template."""
     try:
-        return _compiled(text).render(**context).strip()
+        return render_bounded(_compiled(text), context, MAX_TEXT).strip()
     except jinja2.TemplateSyntaxError as err:
         raise RenderError(f"{where}: line {err.lineno}: {err.message}") from None
     except jinja2.UndefinedError as err:
         raise RenderError(f"{where}: {err.message}") from None
     except jinja2.exceptions.SecurityError as err:
         raise RenderError(f"{where}: not allowed in a template: {err}") from None
+    except TEMPLATE_FAILURES as err:
+        raise RenderError(f"{where}: {_failure(err)}") from None
+
+
+# What bank text can cause while rendering: a user error with one line, not a traceback.
+TEMPLATE_FAILURES = (jinja2.TemplateError, SandboxLimit, ArithmeticError, ValueError, TypeError,
+                     LookupError, RecursionError, MemoryError)
+
+
+def _failure(err: BaseException) -> str:
+    if isinstance(err, jinja2.TemplateNotFound):
+        return f"no template {err.name!r} to include"
+    if isinstance(err, SandboxLimit):
+        return f"too much work for a template: {err}"
+    text = str(err).strip().splitlines()[0][:200] if str(err).strip() else ""
+    return f"{type(err).__name__}{': ' + text if text else ''}"
 
 
 def option_records(instance: Instance, index: int) -> list[dict[str, Any]]:
@@ -154,11 +171,13 @@ def render_section(title: str, intro: str, instances: list[Instance], picks: lis
 def render_document(name: str, **context: Any) -> str:
     """A whole LaTeX document from templates/<name>."""
     try:
-        return environment().get_template(name).render(**context)
+        return render_bounded(environment().get_template(name), context, MAX_DOCUMENT)
     except jinja2.TemplateError as err:
         where = getattr(err, "filename", None) or name
         line = getattr(err, "lineno", None)
         raise RenderError(f"templates/{name}: {where}{f' line {line}' if line else ''}: {err}") from None
+    except TEMPLATE_FAILURES as err:
+        raise RenderError(f"templates/{name}: {_failure(err)}") from None
 
 
 def plain(value: Any) -> Any:

@@ -11,7 +11,7 @@ import random
 from collections import Counter
 from typing import Iterable
 
-from .domains import coerce_value, draw_value
+from .domains import check_given, draw_value
 from .errors import ParamError, SamplingError
 from .models import Instance, Option, Params, Template
 from .solve import solve
@@ -75,7 +75,7 @@ def given_params(template: Template, values: Params, origin: str) -> Params:
             known = ", ".join(template.params) or "none"
             raise ParamError(f"template {template.id}: {origin}: unknown parameter {name!r} (known: {known})")
         try:
-            out[name] = coerce_value(name, template.params[name], value, out)
+            out[name] = check_given(name, template.params[name], value, {**values, **out}, origin == "--set")
         except ParamError as err:
             raise ParamError(f"template {template.id}: {origin}: {err}") from None
     return out

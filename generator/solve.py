@@ -3,7 +3,9 @@ from __future__ import annotations
 
 from .errors import SetupError, SolveError
 from .models import Params, Solved, Template
-from .solvers import SOLVERS, SolveContext, load_all
+from .solvers import SOLVERS, Reject, SolveContext, load_all
+
+SOLVER_FAILURES = (ArithmeticError, ValueError, TypeError, IndexError, KeyError, RuntimeError, MemoryError)
 
 
 def make_context(device: str = "cpu") -> SolveContext:
@@ -30,7 +32,14 @@ def solve(template: Template, params: Params, ctx: SolveContext) -> Solved:
     if fn is None:
         raise SolveError(f"{template.path}: solver: no solver named {template.solver!r} "
                          f"(template {template.id})")
-    solved = fn(dict(params), ctx)
+    try:
+        solved = fn(dict(params), ctx)
+    except Reject:
+        raise
+    except SOLVER_FAILURES as err:  # e.g. torch refusing a shape: bad values, not a bug to trace
+        first = str(err).strip().splitlines()[0][:200] if str(err).strip() else ""
+        raise SolveError(f"template {template.id}: solver {template.solver} failed on these values "
+                         f"({type(err).__name__}: {first})") from None
     clash = (set(solved.answers) | set(solved.work)) & set(params)
     if clash:
         raise SolveError(f"template {template.id}: solver {template.solver} returns names that "

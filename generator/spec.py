@@ -4,10 +4,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from .bank import read_yaml
 from .errors import BankError, SpecError
 from .models import ExamSpec, ItemSpec, SectionSpec
 from .schema import Problems, expect, unknown_keys
+from .yamlsafe import read_yaml
 
 SPEC_KEYS = {"id", "title", "institution", "course", "date", "duration", "instructions",
              "sections", "marks_unit", "total_marks", "preset_prefix", "doc"}

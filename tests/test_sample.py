@@ -90,7 +90,7 @@ def test_set_value_is_validated_like_a_drawn_one() -> None:
 
 
 def test_unsatisfiable_rule_names_template_and_rule() -> None:
-    # a 1x1 kernel is never trivially fine here: every instance breaks kernel_not_trivial
-    tiny = {"kernel_rows": 1, "kernel_cols": 1, "kernel": [[1]]}
+    # an all-zero kernel (inside its domain) breaks kernel_not_trivial in every instance
+    tiny = {"kernel_rows": 2, "kernel_cols": 2, "kernel": [[0, 0], [0, 0]]}
     with pytest.raises(SamplingError, match=r"conv2d-by-hand.*kernel_not_trivial"):
         draw("conv2d-by-hand", 1, overrides=tiny)
