@@ -1,6 +1,7 @@
 """Load and validate the question bank: one YAML file per question family, its name the id."""
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -9,7 +10,7 @@ from .domains import check_domain
 from .errors import BankError
 from .models import Option, Part, Preset, Source, Template
 from .paths import bank_dir
-from .schema import Problems, expect, one_of, unknown_keys
+from .schema import Problems, check_marks, expect, is_slug, one_of, unknown_keys
 from .solvers import RULES, SOLVERS, load_all
 from .yamlsafe import read_yaml
 
@@ -21,6 +22,24 @@ TOP_KEYS = {"id", "title", "topics", "kind", "source", "also_in", "params", "rul
             "shuffle", "multiple", "space"}
 PART_KEYS = {"label", "marks", "question", "solution", "answer", "options", "draw", "shuffle",
              "multiple", "space", "when"}
+
+
+JINJA_TAGS = re.compile(r"<%.*?%>|<<.*?>>|<#.*?#>", re.S)
+BARE_PERCENT = re.compile(r"(?<!\\)%(.*)")
+
+
+def check_comments(problems: Problems, text: Any, where: str) -> None:
+    """A bare % in bank text starts a LaTeX comment and silently drops the rest of its line.
+
+    A % that ends a line (LaTeX's way to join lines, common in TikZ) hides nothing and is kept."""
+    if not isinstance(text, str):
+        return
+    latex = JINJA_TAGS.sub(lambda m: "\n" * m.group().count("\n"), text)
+    for number, line in enumerate(latex.splitlines(), 1):
+        found = BARE_PERCENT.search(line)
+        if found and found.group(1).strip():
+            problems.add(where, f"line {number}: a bare % hides {found.group(1).strip()[:30]!r} "
+                                "(LaTeX reads it as a comment); write \\% for a percent sign")
 
 
 def _source(problems: Problems, data: Any, where: str) -> Source | None:
@@ -49,6 +68,8 @@ def _options(problems: Problems, data: Any, where: str) -> tuple[Option, ...]:
         text = expect(problems, item, "text", str, w)
         correct = expect(problems, item, "correct", bool, w)
         why = expect(problems, item, "why", str, w, required=False) or ""
+        check_comments(problems, text, f"{w}.text")
+        check_comments(problems, why, f"{w}.why")
         if text is not None and correct is not None:
             out.append(Option(text, correct, why))
     return tuple(out)
@@ -61,6 +82,11 @@ def _part(problems: Problems, data: dict, where: str, label: str | None) -> Part
     options = _options(problems, data.get("options"), f"{where}.options")
     answer = expect(problems, data, "answer", str, where, required=not options)
     draw = expect(problems, data, "draw", int, where, required=False)
+    if draw is not None and draw < 1:
+        problems.add(f"{where}.draw", f"expected at least 1, got {draw}")
+    check_marks(problems, marks, f"{where}.marks" if where else "marks")
+    for key, text in (("question", question), ("solution", solution), ("answer", answer)):
+        check_comments(problems, text, f"{where}.{key}" if where else key)
     multiple = bool(expect(problems, data, "multiple", bool, where, required=False))
     if options and not multiple and sum(o.correct for o in options) < 1:
         problems.add(f"{where}.options", "a single-answer question needs a correct option")
@@ -138,6 +164,8 @@ def parse_template(path: Path, data: Any) -> Template:
     tid = expect(problems, data, "id", str)
     if tid is not None and tid != path.stem:
         problems.add("id", f"{tid!r} must match the file name {path.stem!r}")
+    elif tid is not None and not is_slug(tid):
+        problems.add("id", f"{tid[:40]!r} must be a plain name: letters, digits, - and _")
     title = expect(problems, data, "title", str)
     topics = expect(problems, data, "topics", list) or []
     kind = expect(problems, data, "kind", str)
@@ -156,6 +184,8 @@ def parse_template(path: Path, data: Any) -> Template:
     stem = expect(problems, data, "question", str, required=False) if "parts" in data else ""
     stem_solution = expect(problems, data, "solution", str, required=False) if "parts" in data else ""
     parts = _parts(problems, data)
+    check_comments(problems, stem, "question")
+    check_comments(problems, stem_solution, "solution")
     if problems:
         raise BankError(problems.message())
     return Template(tid, title, tuple(map(str, topics)), kind, source, params, tuple(rules), solver,

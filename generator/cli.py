@@ -16,9 +16,9 @@ app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="Generate exam variants from a bank of deep-learning question templates.")
 
 
-def fail(message: str) -> None:
+def fail(message: str, code: int = 1) -> None:
     typer.echo(f"examgen: error: {message}", err=True)
-    raise typer.Exit(code=1)
+    raise typer.Exit(code=code)
 
 
 def user_errors(fn: Callable) -> Callable:
@@ -28,7 +28,9 @@ def user_errors(fn: Callable) -> Callable:
         try:
             return fn(*args, **kwargs)
         except ExamgenError as err:
-            fail(str(err))
+            fail(str(err), getattr(err, "exit_code", 1))
+        except KeyboardInterrupt:
+            fail("interrupted", 130)
     return wrapper
 
 
@@ -48,9 +50,10 @@ def build(
     from .build import BuildOptions, build as run_build
     from .paths import default_spec
     from .progress import BarReporter
+    from .write import stop_on_signals
 
     options = BuildOptions(spec or default_spec(), seed, variants, out, jobs, device, as_printed)
-    with BarReporter() as reporter:
+    with stop_on_signals(), BarReporter() as reporter:
         result = run_build(options, reporter)
     typer.echo(f"built {len(result.documents)} PDFs in {result.folder}")
 

@@ -4,16 +4,23 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import signal
 import subprocess
+import tempfile
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Callable
 
 from .errors import LatexError, SetupError
 
 MAX_PASSES = 3
-TIMEOUT_S = 120
+TIMEOUT_BASE_S = 30      # a pdflatex run may take this long, plus a second per 10 kB of source
+TIMEOUT_MAX_S = 600
+_RUNNING: set[subprocess.Popen] = set()   # pdflatex processes now running, to stop on an interrupt
+_STOPPING = threading.Event()
 
 
 @dataclass(frozen=True)
@@ -33,11 +40,48 @@ def pdflatex() -> str:
 
 
 def _env(folder: Path) -> dict[str, str]:
-    """Paranoid kpathsea settings and a fixed date, so output is confined and byte-reproducible."""
-    env = dict(os.environ)
-    env.update({"openout_any": "p", "openin_any": "p", "TEXMFOUTPUT": str(folder),
-                "shell_escape": "f", "SOURCE_DATE_EPOCH": "0", "FORCE_SOURCE_DATE": "1"})
-    return env
+    """A minimal environment: no user variables for kpathsea to expand (`$HOME`, `${VAR}`, `~` and
+    `^^24HOME` all lead into the build folder), its per-user trees inside the build folder,
+    paranoid file access and a fixed date, so output is confined and byte-reproducible."""
+    tex_bin = str(Path(pdflatex()).parent)
+    here = str(folder)
+    return {"PATH": os.pathsep.join(dict.fromkeys([tex_bin, "/usr/bin", "/bin"])), "LC_ALL": "C",
+            "HOME": here, "TEXMFHOME": here, "TEXMFVAR": here, "TEXMFCONFIG": here, "TEXMFOUTPUT": here,
+            "openout_any": "p", "openin_any": "p", "shell_escape": "f",
+            "SOURCE_DATE_EPOCH": "0", "FORCE_SOURCE_DATE": "1"}
+
+
+@lru_cache(maxsize=1)
+def tex_tree() -> tuple[str, ...]:
+    """The folders of TeX's own tree (as kpathsea sees them under `_env`), which pdflatex may read."""
+    with tempfile.TemporaryDirectory() as scratch:
+        env = _env(Path(scratch))
+        found = subprocess.run(["kpsewhich", "-var-value=TEXMF"], env=env, capture_output=True, text=True)
+        cnf = subprocess.run(["kpsewhich", "-var-value=TEXMFCNF"], env=env, capture_output=True, text=True)
+    roots = re.split(r"[,:{}]", found.stdout.strip() + ":" + cnf.stdout.strip())
+    return tuple(sorted({os.path.realpath(r.lstrip("!")) for r in roots
+                         if r.strip("!") and not r.lstrip("!").startswith(scratch) and r.lstrip("!") != "."}))
+
+
+def reads_outside(tex: Path) -> list[str]:
+    """Files pdflatex read (its -recorder list) outside the build folder and TeX's tree."""
+    fls = tex.with_suffix(".fls")
+    if not fls.exists():
+        return []
+    folder = os.path.realpath(tex.parent)
+    allowed = (folder, *tex_tree())
+    outside = []
+    for line in fls.read_text(encoding="latin-1").splitlines():
+        if line.startswith("INPUT "):
+            path = os.path.realpath(os.path.join(folder, line[6:]))
+            if not any(path == root or path.startswith(root.rstrip("/") + "/") for root in allowed):
+                outside.append(path)
+    return outside
+
+
+def timeout_for(tex: Path) -> float:
+    """Proportionate: a page of source gets seconds, not the two minutes a whole bundle may need."""
+    return min(TIMEOUT_MAX_S, TIMEOUT_BASE_S + tex.stat().st_size / 10_000)
 
 
 def log_excerpt(log: str, lines: int = 6) -> str:
@@ -68,19 +112,69 @@ def compile_tex(job: Job) -> Path:
     """Compile one .tex to PDF in its folder (rerunning for references); raise LatexError on failure."""
     folder = job.tex.parent
     cmd = [pdflatex(), "-no-shell-escape", "-interaction=nonstopmode", "-halt-on-error",
-           "-file-line-error-style", job.tex.name]
+           "-file-line-error-style", "-recorder", job.tex.name]
     for _ in range(MAX_PASSES):
-        try:
-            run = subprocess.run(cmd, cwd=folder, env=_env(folder), capture_output=True,
-                                 timeout=TIMEOUT_S, stdin=subprocess.DEVNULL)
-        except subprocess.TimeoutExpired:
-            raise LatexError(f"{job.label}: pdflatex ran past {TIMEOUT_S}s on {job.tex}") from None
+        returncode = _run(job, cmd)
         log = _read_log(job.tex)
-        if run.returncode != 0:
+        outside = reads_outside(job.tex)
+        if outside:
+            raise LatexError(f"{job.label}: the document tried to read {outside[0]}, outside the build "
+                             "folder and TeX's own files; nothing was published")
+        if returncode != 0:
             raise LatexError(_failure(job, log))
         if "Rerun to get" not in log and "Label(s) may have changed" not in log:
             break
     return job.tex.with_suffix(".pdf")
+
+
+def _run(job: Job, cmd: list[str]) -> int:
+    """One pdflatex run under the time limit; on timeout it is interrupted so its log names the line."""
+    if _STOPPING.is_set():
+        raise LatexError(f"{job.label}: not compiled, the build is stopping")
+    limit = timeout_for(job.tex)
+    proc = subprocess.Popen(cmd, cwd=job.tex.parent, env=_env(job.tex.parent), stdin=subprocess.DEVNULL,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    _RUNNING.add(proc)
+    try:
+        return proc.wait(timeout=limit)
+    except subprocess.TimeoutExpired:
+        proc.send_signal(signal.SIGINT)  # TeX stops with "Interruption" and the line it was on
+        _wait_or_kill(proc, 3)
+        raise LatexError(_timed_out(job, limit)) from None
+    finally:
+        _RUNNING.discard(proc)
+        _wait_or_kill(proc, 0)
+
+
+def _wait_or_kill(proc: subprocess.Popen, grace: float) -> None:
+    try:
+        proc.wait(timeout=grace)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+
+
+def _timed_out(job: Job, limit: float) -> str:
+    log = _read_log(job.tex)
+    owner = culprit(job.tex, log)
+    where = f" in {owner}" if owner else ""
+    return (f"{job.label}: pdflatex still running after {limit:.0f}s{where} (a loop in the LaTeX?); "
+            f"stopped it: {log_excerpt(log, 2)}")
+
+
+def stop_all() -> None:
+    """Stop every running pdflatex and let no queued one start (an interrupt is stopping the build)."""
+    _STOPPING.set()
+    for proc in list(_RUNNING):
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+
+
+def resume() -> None:
+    """Compiles may start again (after an interrupted build, in the same process: tests)."""
+    _STOPPING.clear()
 
 
 def _read_log(tex: Path) -> str:
@@ -127,8 +221,7 @@ def compile_all(jobs: list[Job], workers: int, on_done: Callable[[Job], None] | 
         try:
             return [f.result() for f in futures]
         except BaseException:
-            for future in futures:
-                future.cancel()  # documents not started yet are not compiled in vain
+            pool.shutdown(wait=False, cancel_futures=True)  # queued documents are not compiled in vain
             raise
 
 

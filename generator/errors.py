@@ -40,3 +40,11 @@ class SetupError(ExamgenError):
 
 class OutputError(ExamgenError):
     """The output folder cannot be created or written."""
+
+
+class Interrupted(ExamgenError):
+    """Ctrl-C or SIGTERM stopped a build; `exit_code` is 128 + the signal number, as shells expect."""
+
+    def __init__(self, message: str, exit_code: int = 130) -> None:
+        super().__init__(message)
+        self.exit_code = exit_code

@@ -10,7 +10,7 @@ from jinja2.sandbox import SandboxedEnvironment
 from pylatex.utils import escape_latex
 
 from .errors import RenderError
-from .latexfmt import FILTERS, roman
+from .latexfmt import FILTERS, roman, tex
 from .models import Instance, Part, Pick, RenderedPart, RenderedQuestion, RenderedSection
 from .paths import templates_dir
 from .sandbox import MAX_DOCUMENT, MAX_TEXT, BoundedSandbox, SandboxLimit, render_bounded
@@ -161,11 +161,12 @@ def _labels(count: int) -> Iterator[str]:
 
 
 def render_section(title: str, intro: str, instances: list[Instance], picks: list[Pick]) -> RenderedSection:
-    """A section's questions, parts lettered (a), (b), ... across the section."""
+    """A section's questions, parts lettered (a), (b), ... across the section; the spec's own title
+    and intro are plain text (escaped), never LaTeX a spec could run."""
     count = sum(len(asked_parts(inst, pk)) for inst, pk in zip(instances, picks))
     labels = _labels(count)
     questions = [render_question(inst, pk, labels) for inst, pk in zip(instances, picks)]
-    return RenderedSection(title, intro, questions)
+    return RenderedSection(tex(title), tex(intro), questions)
 
 
 def render_document(name: str, **context: Any) -> str:

@@ -1,6 +1,8 @@
 """A small declarative checker for YAML files: collects every problem with its field path."""
 from __future__ import annotations
 
+import math
+import re
 from dataclasses import dataclass, field
 from typing import Any, Iterable
 
@@ -64,3 +66,17 @@ def one_of(problems: Problems, value: Any, choices: Iterable[str], where: str) -
     choices = tuple(choices)
     if value is not None and value not in choices:
         problems.add(where, f"must be one of {', '.join(choices)}, got {value!r}")
+
+
+SLUG = re.compile(r"[A-Za-z0-9_-]{1,100}")
+
+
+def is_slug(value: object) -> bool:
+    """Ids name files and folders, so they are plain names: letters, digits, - and _."""
+    return isinstance(value, str) and SLUG.fullmatch(value) is not None
+
+
+def check_marks(problems: Problems, marks: float | None, where: str) -> None:
+    """Marks are finite and not negative (.nan or -2 would print as nonsense or break totals)."""
+    if marks is not None and not (math.isfinite(marks) and marks >= 0):
+        problems.add(where, f"expected a number of at least 0, got {marks!r}")

@@ -6,7 +6,7 @@ from typing import Any
 
 from .errors import BankError, SpecError
 from .models import ExamSpec, ItemSpec, SectionSpec
-from .schema import Problems, expect, unknown_keys
+from .schema import Problems, check_marks, expect, is_slug, unknown_keys
 from .yamlsafe import read_yaml
 
 SPEC_KEYS = {"id", "title", "institution", "course", "date", "duration", "instructions",
@@ -30,9 +30,13 @@ def _item(problems: Problems, data: Any, where: str) -> ItemSpec | None:
     topic = expect(problems, data, "topic", str, where, required=False)
     kind = expect(problems, data, "kind", str, where, required=False)
     pool = expect(problems, data, "pool", list, where, required=False) or []
-    draw = expect(problems, data, "draw", int, where, required=False) or 1
+    draw = expect(problems, data, "draw", int, where, required=False)
+    if draw is not None and draw < 1:
+        problems.add(f"{where}.draw", f"expected at least 1, got {draw}")
+    draw = draw if draw and draw > 0 else 1
     preset = expect(problems, data, "preset", str, where, required=False)
     marks = expect(problems, data, "marks", float, where, required=False)
+    check_marks(problems, marks, f"{where}.marks")
     parts = expect(problems, data, "parts", list, where, required=False) or []
     if pool and draw > len(pool):
         problems.add(f"{where}.draw", f"draws {draw} from a pool of {len(pool)}")
@@ -49,6 +53,8 @@ def _section(problems: Problems, data: Any, where: str) -> SectionSpec | None:
     unknown_keys(problems, data, SECTION_KEYS, where)
     title = expect(problems, data, "title", str, where)
     raw = expect(problems, data, "questions", list, where) or []
+    if isinstance(data.get("questions"), list) and not raw:
+        problems.add(f"{where}.questions", "a section needs at least one question")
     items = [_item(problems, q, f"{where}.questions[{i}]") for i, q in enumerate(raw)]
     shuffle = expect(problems, data, "shuffle", bool, where, required=False) or False
     intro = expect(problems, data, "intro", str, where, required=False) or ""
@@ -69,9 +75,14 @@ def parse_spec(path: Path, data: Any) -> ExamSpec:
         problems.add("sections", "needs at least one section")
     sections = [_section(problems, s, f"sections[{i}]") for i, s in enumerate(raw)]
     total = expect(problems, data, "total_marks", float, required=False)
+    check_marks(problems, total, "total_marks")
+    exam_id = data.get("id", path.stem)
+    if not is_slug(exam_id):
+        problems.add("id", f"{str(exam_id)[:40]!r} must be a plain name: letters, digits, - and _ "
+                           "(it names the output folder)")
     if problems:
         raise SpecError(problems.message())
-    return ExamSpec(str(data.get("id", path.stem)), strings["title"], strings["institution"],
+    return ExamSpec(str(exam_id), strings["title"], strings["institution"],
                     strings["course"], strings["date"], strings["duration"],
                     tuple(map(str, instructions)), tuple(s for s in sections if s), path,
                     strings["marks_unit"] or "marks", None if total is None else float(total),

@@ -1,24 +1,39 @@
-"""The write stage: build into a staging folder, then swap it into place only when complete.
+"""The write stage, the one publisher: build into a staging folder, then swap it into place only
+when complete.
 
-A failed build removes its staging folder and leaves any earlier good output untouched.
+A failed or interrupted build removes its staging folder and leaves any earlier good output
+untouched. The swap is one atomic rename (renameat2 RENAME_EXCHANGE on Linux), so builds of one
+exam running at once each publish whole and leave nothing behind. Only the outputs named in
+PUBLISHED leave the staging folder, and only into `--out` itself.
 """
 from __future__ import annotations
 
+import ctypes
+import errno
+import fcntl
 import os
 import shutil
+import signal
 import tempfile
+import threading
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
 
-from .errors import OutputError
+from .compile import resume, stop_all
+from .errors import Interrupted, OutputError
+from .schema import is_slug
 
-BUILD_LEFTOVERS = (".aux", ".log", ".out")
+PUBLISHED = frozenset({".pdf", ".tex", ".json"})  # add ".csv", ".xml", ".zip", ".html" when exports need them
+SIGNALS = (signal.SIGINT, signal.SIGTERM)
+_RENAME_NOREPLACE, _RENAME_EXCHANGE, _AT_FDCWD = 1, 2, -100
 
 
 @contextmanager
 def staging(final: Path) -> Iterator[Path]:
     """A fresh folder beside `final`; published over `final` if the block succeeds, removed if not."""
+    if not is_slug(final.name):
+        raise OutputError(f"{final.name!r}: an output folder is a plain name inside --out")
     try:
         final.parent.mkdir(parents=True, exist_ok=True)
         stage = Path(tempfile.mkdtemp(prefix=f".{final.name}.partial-", dir=final.parent))
@@ -28,30 +43,116 @@ def staging(final: Path) -> Iterator[Path]:
         yield stage
         publish(stage, final)
     finally:
-        shutil.rmtree(stage, ignore_errors=True)
+        _remove(stage)
 
 
 def publish(stage: Path, final: Path) -> None:
-    """Replace `final` with `stage` in two renames, so no reader sees a half-written folder."""
-    tidy(stage)
-    stage.chmod(0o755)  # mkdtemp makes it private; the published folder is an ordinary one
-    old = None
-    if final.exists():
-        old = Path(tempfile.mkdtemp(prefix=f".{final.name}.old-", dir=final.parent))
-        os.rename(final, old / "previous")
+    """Replace `final` with `stage` in one atomic swap, so no reader sees a half-written folder."""
+    keep_outputs(stage)
     try:
-        os.rename(stage, final)
-    except OSError:
-        if old is not None:
-            os.rename(old / "previous", final)
-        raise
-    finally:
-        if old is not None:
-            shutil.rmtree(old, ignore_errors=True)
+        stage.chmod(0o755)  # mkdtemp makes it private; the published folder is an ordinary one
+        with _signals_held():
+            _swap(stage, final)
+    except OSError as err:
+        raise OutputError(f"--out {final.parent}: cannot publish {final.name} ({err.strerror})") from None
 
 
-def tidy(folder: Path) -> None:
-    """Remove LaTeX's auxiliary files; the .tex sources stay beside the PDFs."""
-    for path in folder.rglob("*"):
-        if path.suffix in BUILD_LEFTOVERS:
+def keep_outputs(folder: Path) -> None:
+    """Remove everything but the outputs (LaTeX's auxiliary files, anything a document wrote)."""
+    for path in sorted(folder.rglob("*"), key=lambda p: len(p.parts), reverse=True):
+        if path.is_symlink() or (path.is_file() and path.suffix not in PUBLISHED):
             path.unlink()
+        elif path.is_dir() and not any(path.iterdir()):
+            path.rmdir()
+
+
+def _swap(stage: Path, final: Path) -> None:
+    """`stage` takes `final`'s place; whatever `final` held (if anything) is removed afterwards."""
+    while True:
+        try:
+            if not _renameat2(stage, final, _RENAME_EXCHANGE):
+                return _swap_locked(stage, final)
+            return _remove(stage)  # it now holds the previous output
+        except FileNotFoundError:
+            pass  # nothing published yet
+        try:
+            _renameat2(stage, final, _RENAME_NOREPLACE)
+            return None
+        except FileExistsError:
+            continue  # another build published first: exchange with theirs
+
+
+def _renameat2(src: Path, dst: Path, flags: int) -> bool:
+    """Linux renameat2; False where the system or file system lacks it."""
+    fn = getattr(ctypes.CDLL(None, use_errno=True), "renameat2", None)
+    if fn is None:
+        return False
+    if fn(_AT_FDCWD, os.fsencode(src), _AT_FDCWD, os.fsencode(dst), flags) == 0:
+        return True
+    code = ctypes.get_errno()
+    if code in (errno.ENOSYS, errno.EINVAL, errno.ENOTSUP):
+        return False
+    raise OSError(code, os.strerror(code), str(dst))
+
+
+def _swap_locked(stage: Path, final: Path) -> None:
+    """Two renames under a lock file, where renameat2 is missing (not Linux)."""
+    with open(final.parent / f".{final.name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        old = Path(tempfile.mkdtemp(prefix=f".{final.name}.old-", dir=final.parent))
+        try:
+            if final.exists():
+                os.rename(final, old / "previous")
+            os.rename(stage, final)
+        except OSError:
+            if (old / "previous").exists():
+                os.rename(old / "previous", final)
+            raise
+        finally:
+            _remove(old)
+
+
+def _remove(path: Path) -> None:
+    if path.is_dir() and not path.is_symlink():
+        shutil.rmtree(path, ignore_errors=True)
+    elif path.exists() or path.is_symlink():
+        path.unlink(missing_ok=True)
+
+
+@contextmanager
+def _signals_held() -> Iterator[None]:
+    """The swap is not cut in half by Ctrl-C or SIGTERM; a signal arriving meanwhile acts after it."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    signal.pthread_sigmask(signal.SIG_BLOCK, SIGNALS)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, SIGNALS)
+
+
+@contextmanager
+def stop_on_signals() -> Iterator[None]:
+    """Ctrl-C (once or twice) and SIGTERM stop a build: running pdflatex is killed, queued documents
+    are dropped, the staging folder goes (staging's `finally`), and one Interrupted error remains."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    fired: list[int] = []
+
+    def handler(signum: int, _frame: object) -> None:
+        if fired:
+            return  # a second Ctrl-C while stopping changes nothing
+        fired.append(signum)
+        stop_all()
+        raise Interrupted(f"interrupted by {signal.Signals(signum).name}: build stopped, "
+                          "earlier output left as it was", 128 + signum)
+
+    previous = {sig: signal.signal(sig, handler) for sig in SIGNALS}
+    try:
+        yield
+    finally:
+        for sig, old in previous.items():
+            signal.signal(sig, old)
+        resume()

@@ -119,12 +119,14 @@ def test_unknown_template_in_spec_is_a_spec_error(scratch_bank: Path, tmp_path: 
     assert list(tmp_path.iterdir()) == []
 
 
-def test_latex_error_in_a_spec_section_names_the_section(scratch_bank: Path, tmp_path: Path) -> None:
+def test_spec_section_title_and_intro_are_printed_as_text(scratch_bank: Path, tmp_path: Path) -> None:
+    # a spec's strings are text, never LaTeX it could run (issue 12): \oops prints as it is written
     spec = scratch_bank / "exams" / "intro.yaml"
     spec.write_text("title: I\ncourse: C\nsections:\n  - title: S\n    questions: [conv2d-params]\n"
-                    "  - title: T\n    intro: \\oops here\n    questions: [cross-entropy]\n")
-    with pytest.raises(LatexError, match=r"in the exam spec's section 2 \(title or intro\)"):
-        build(BuildOptions(spec=spec, seed=1, out=tmp_path / "out"))
+                    "  - title: T & 50% {x}\n    intro: \\oops here\n    questions: [cross-entropy]\n")
+    result = build(BuildOptions(spec=spec, seed=1, out=tmp_path / "out"))
+    text = pdf_text(result.folder / "exam.pdf")
+    assert "\\oops here" in text and "T & 50% {x}" in text
 
 
 def test_as_printed_uses_the_papers_values_and_notes_its_slips(tmp_path: Path) -> None:
