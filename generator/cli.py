@@ -1,6 +1,7 @@
 """The command line: parses options and calls the pipeline; user errors become one line and exit 1."""
 from __future__ import annotations
 
+import io
 import json
 import os
 import sys
@@ -10,7 +11,7 @@ from typing import Any, Callable, Optional
 
 import typer
 
-from .errors import ExamgenError
+from .errors import ExamgenError, Interrupted
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="Generate exam variants from a bank of deep-learning question templates.")
@@ -53,8 +54,15 @@ def build(
     from .write import stop_on_signals
 
     options = BuildOptions(spec or default_spec(), seed, variants, out, jobs, device, as_printed)
-    with stop_on_signals(), BarReporter() as reporter:
-        result = run_build(options, reporter)
+    try:
+        with stop_on_signals(), BarReporter() as reporter:
+            result = run_build(options, reporter)
+    except Interrupted as err:
+        if not _real_stderr():
+            raise  # under typer's CliRunner: exit the usual way
+        typer.echo(f"examgen: error: {err}", err=True)  # cleanup is done: skip torch's slow teardown
+        sys.stderr.flush()
+        os._exit(err.exit_code)
     typer.echo(f"built {len(result.documents)} PDFs in {result.folder}")
 
 
@@ -138,6 +146,14 @@ def _assignments(items: list[str]) -> dict[str, Any]:
             raise ExamgenError(f"--set {item!r}: expected name=value")
         out[name.strip()] = parse_cli_value(value)
     return out
+
+
+def _real_stderr() -> bool:
+    try:
+        sys.stderr.fileno()
+        return True
+    except (AttributeError, ValueError, io.UnsupportedOperation):
+        return False
 
 
 def main() -> None:
