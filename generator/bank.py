@@ -1,7 +1,7 @@
 """Load and validate the question bank: one YAML file per question family, its name the id."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -153,6 +153,13 @@ def _answer_exprs(problems: Problems, data: dict, params: dict) -> dict[str, str
     return exprs
 
 
+def _with_expression_working(parts: tuple[Part, ...], exprs: dict[str, str]) -> tuple[Part, ...]:
+    """A part without a written solution shows each answer expression's working instead."""
+    shown = r" \\ ".join(f"<< {n}_formula >> &= << {n}_working >> = << {n} | num >>" for n in exprs)
+    default = rf"\begin{{align*}} {shown} \end{{align*}}" if exprs else ""
+    return tuple(replace(p, solution=default) if default and not p.solution else p for p in parts)
+
+
 def _no_solver(name: str, untrusted: Path | None) -> str:
     if untrusted is None:
         return f"no solver named {name!r}"
@@ -190,7 +197,7 @@ def parse_template(path: Path, data: Any, untrusted: Path | None = None) -> Temp
     presets = _presets(problems, data.get("presets"), params)
     stem = expect(problems, data, "question", str, required=False) if "parts" in data else ""
     stem_solution = expect(problems, data, "solution", str, required=False) if "parts" in data else ""
-    parts = _parts(problems, data)
+    parts = _with_expression_working(_parts(problems, data), exprs)
     if problems:
         raise BankError(problems.message())
     return Template(tid, title, tuple(map(str, topics)), kind, source, params, tuple(rules), solver,

@@ -42,10 +42,10 @@ class OneLineUsageErrors(TyperGroup):
         sys.exit(code if isinstance(code, int) else 0)
 
 
-app = typer.Typer(add_completion=False, no_args_is_help=True, cls=OneLineUsageErrors,
+app = typer.Typer(add_completion=False, no_args_is_help=True, cls=OneLineUsageErrors, rich_markup_mode=None,
                   help="Generate exam variants from a bank of deep-learning question templates.")
 
-BANK_OPTION = typer.Option([], "--bank", help="Also read templates and specs from this folder (repeatable).")
+BANK_OPTION = typer.Option([], "--bank", metavar="DIR", help="Also read templates and specs from this folder (repeatable).")
 TRUST_OPTION = typer.Option(False, "--trust-bank-code", help="Run the solvers.py of --bank folders (it is code).")
 
 

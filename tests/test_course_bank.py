@@ -75,6 +75,13 @@ def test_expression_working_reaches_the_solution(tmp_path: Path) -> None:
     assert record["solution"] == r"$\mathit{a} \cdot \left(\mathit{a} + 1\right) = 4 \cdot \left(4 + 1\right) = 20$"
 
 
+def test_without_a_written_solution_the_working_is_shown(tmp_path: Path) -> None:
+    folder = course(tmp_path, "course-auto", 'answers: {total: "a^2 - 1"}')
+    record = json.loads(run("solve", "course-auto", "--bank", folder, "--set", "a=5", "--json").output)
+    assert record["answers"]["total"] == 24
+    assert r"\mathit{a}^{2} - 1 &= 5^{2} - 1 = 24" in record["solution"]
+
+
 @pytest.mark.parametrize("expr, why", [
     ("__import__('os').system('true')", "__import__"),
     ("a.real", "not an expression"),
