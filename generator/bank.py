@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -19,7 +20,7 @@ PAPERS = ("glasgow-compsci5103-2023", "imperial-comp70010-2023", "oslo-in5400-20
           "oslo-inf5860-2019", "fast-cs4045", "original")
 TOP_KEYS = {"id", "title", "topics", "kind", "source", "also_in", "params", "rules", "solver",
             "presets", "question", "solution", "marks", "answer", "parts", "options", "draw",
-            "shuffle", "multiple", "space"}
+            "shuffle", "multiple", "space", "answers"}
 PART_KEYS = {"label", "marks", "question", "solution", "answer", "options", "draw", "shuffle",
              "multiple", "space", "when"}
 
@@ -154,8 +155,35 @@ def _params(problems: Problems, data: Any) -> dict[str, dict]:
     return {str(k): v for k, v in data.items()}
 
 
-def parse_template(path: Path, data: Any) -> Template:
-    """Validate one template file and build it; every problem is reported at once."""
+def _answer_exprs(problems: Problems, data: dict, params: dict) -> dict[str, str]:
+    """`answers: {name: "expression of the parameters"}`, checked without evaluating anything."""
+    from .solvers.expressions import check_answer_exprs
+
+    exprs = expect(problems, data, "answers", dict, required=False) or {}
+    exprs = {str(k): str(v) for k, v in exprs.items()}
+    for where, what in check_answer_exprs(exprs, params):
+        problems.add(where, what)
+    return exprs
+
+
+def _with_expression_working(parts: tuple[Part, ...], exprs: dict[str, str]) -> tuple[Part, ...]:
+    """A part without a written solution shows each answer expression's working instead."""
+    shown = r" \\ ".join(f"<< {n}_formula >> &= << {n}_working >> = << {n} | num >>" for n in exprs)
+    default = rf"\begin{{align*}} {shown} \end{{align*}}" if exprs else ""
+    return tuple(replace(p, solution=default) if default and not p.solution else p for p in parts)
+
+
+def _no_solver(name: str, untrusted: Path | None) -> str:
+    if untrusted is None:
+        return f"no solver named {name!r}"
+    return (f"no built-in solver named {name!r}; {untrusted} is Python code, loaded only with "
+            f"--trust-bank-code")
+
+
+def parse_template(path: Path, data: Any, untrusted: Path | None = None) -> Template:
+    """Validate one template file and build it; every problem is reported at once.
+
+    `untrusted` is the bank folder's solvers.py when it was not loaded (no --trust-bank-code)."""
     problems = Problems(str(path))
     if not isinstance(data, dict):
         raise BankError(f"{path}: expected a mapping of template fields")
@@ -177,40 +205,68 @@ def parse_template(path: Path, data: Any) -> Template:
     for name in rules:
         if name not in RULES:
             problems.add("rules", f"no rule named {name!r}")
-    solver = expect(problems, data, "solver", str, required=kind in ("numeric", "symbolic"))
+    exprs = _answer_exprs(problems, data, params)
+    solver = expect(problems, data, "solver", str, required=kind in ("numeric", "symbolic") and not exprs)
     if solver is not None and solver not in SOLVERS:
-        problems.add("solver", f"no solver named {solver!r}")
+        problems.add("solver", _no_solver(solver, untrusted))
     presets = _presets(problems, data.get("presets"), params)
     stem = expect(problems, data, "question", str, required=False) if "parts" in data else ""
     stem_solution = expect(problems, data, "solution", str, required=False) if "parts" in data else ""
-    parts = _parts(problems, data)
+    parts = _with_expression_working(_parts(problems, data), exprs)
     check_comments(problems, stem, "question")
     check_comments(problems, stem_solution, "solution")
     if problems:
         raise BankError(problems.message())
     return Template(tid, title, tuple(map(str, topics)), kind, source, params, tuple(rules), solver,
-                    presets, stem or "", parts, path, tuple(s for s in also if s), stem_solution or "")
+                    presets, stem or "", parts, path, tuple(s for s in also if s), stem_solution or "",
+                    exprs)
 
 
-def load_template_file(path: Path) -> Template:
-    return parse_template(path, read_yaml(path))
+def load_template_file(path: Path, untrusted: Path | None = None) -> Template:
+    return parse_template(path, read_yaml(path), untrusted)
+
+
+@dataclass(frozen=True)
+class Banks:
+    """Which banks to read: the built-in one plus the instructor's folders (`--bank DIR`), and
+    whether a folder's `solvers.py` may run (`--trust-bank-code`)."""
+
+    folders: tuple[Path, ...] = ()
+    trust_code: bool = False
 
 
 @lru_cache(maxsize=8)
-def load_bank(root: Path | None = None) -> dict[str, Template]:
-    """Every template under the bank folder (exam specs excluded), by id."""
-    root = root or bank_dir()
-    if not root.is_dir():
-        raise BankError(f"{root}: bank folder not found")
+def load_bank(banks: Banks | None = None) -> dict[str, Template]:
+    """Every template of the built-in bank and of each --bank folder (exam specs excluded), by id.
+
+    An id defined twice, in one folder or across folders, is an error naming both files."""
+    banks = banks or Banks()
     bank: dict[str, Template] = {}
-    for path in sorted(root.rglob("*.yaml")):
-        if "exams" in path.relative_to(root).parts:
-            continue
-        template = load_template_file(path)
-        if template.id in bank:
-            raise BankError(f"{path}: id {template.id!r} is also used by {bank[template.id].path}")
-        bank[template.id] = template
+    for root in (bank_dir(), *banks.folders):
+        if not root.is_dir():
+            raise BankError(f"{root}: bank folder not found")
+        untrusted = _bank_code(root, banks.trust_code)
+        for path in sorted(root.rglob("*.yaml")):
+            if "exams" in path.relative_to(root).parts:
+                continue
+            template = load_template_file(path, untrusted)
+            if template.id in bank:
+                raise BankError(f"{path}: id {template.id!r} is also used by {bank[template.id].path}")
+            bank[template.id] = template
     return bank
+
+
+def _bank_code(root: Path, trusted: bool) -> Path | None:
+    """Load a bank folder's solvers.py when trusted; otherwise return its path (None if it has none)."""
+    code = root / "solvers.py"
+    if not code.is_file():
+        return None
+    if not trusted:
+        return code
+    from .trusted import load_solvers_file
+
+    load_solvers_file(code)
+    return None
 
 
 def get_template(template_id: str, bank: dict[str, Template]) -> Template:

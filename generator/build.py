@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
-from .bank import load_bank
+from .bank import Banks, load_bank
 from .codes import exam_code
 from .compile import Job, compile_all, pdflatex
 from .errors import SpecError
@@ -46,6 +46,7 @@ class BuildOptions:
     jobs: int = field(default_factory=lambda: os.cpu_count() or 1)
     device: str = "cpu"
     as_printed: bool = False
+    banks: Banks = field(default_factory=Banks)  # --bank folders and --trust-bank-code
 
 
 @dataclass
@@ -59,7 +60,7 @@ def build(options: BuildOptions, reporter: Reporter | None = None) -> BuildResul
     """Build every variant's exam and solutions, and the answer key, into one output folder."""
     reporter = reporter or Quiet()
     spec = load_spec(options.spec)
-    bank = load_bank()
+    bank = load_bank(options.banks)
     ctx = make_context(options.device)
     pdflatex()  # fail before any work if TeX is missing
     variants = sample_variants(spec, bank, options.seed, options.variants, ctx, reporter, options.as_printed)

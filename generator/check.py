@@ -12,7 +12,7 @@ import time
 from dataclasses import asdict, dataclass, field
 from typing import Any, Iterator, Sequence
 
-from .bank import get_template, load_bank
+from .bank import Banks, get_template, load_bank
 from .build import Quiet, Reporter
 from .errors import ExamgenError
 from .models import Instance, Template
@@ -157,11 +157,11 @@ def _where(failure: Failure) -> str:
 # --- the run -------------------------------------------------------------------------------------
 
 def check_bank(ids: Sequence[str] = (), samples: int = DEFAULT_SAMPLES, compile_pdf: bool = True,
-               reporter: Reporter | None = None, device: str = "cpu") -> CheckReport:
+               reporter: Reporter | None = None, device: str = "cpu", banks: Banks | None = None) -> CheckReport:
     """Check the named templates (all when none are named); compile one sample of each at once."""
     start = time.perf_counter()
     reporter = reporter or Quiet()
-    bank = load_bank()
+    bank = load_bank(banks)
     templates = [get_template(i, bank) for i in ids] if ids else sorted(bank.values(), key=lambda t: t.id)
     ctx = make_context(device)
     reporter.start("Checking", len(templates))

@@ -10,11 +10,67 @@ from pathlib import Path
 from typing import Any, Callable, Optional
 
 import typer
+from typer.core import TyperGroup
 
 from .errors import ExamgenError, Interrupted
 
-app = typer.Typer(add_completion=False, no_args_is_help=True,
+
+class OneLineUsageErrors(TyperGroup):
+    """Usage errors (unknown option, bad value, missing argument) print one line and exit 1,
+    like every other user error, instead of click's status-2 box."""
+
+    def main(self, *args: Any, standalone_mode: bool = True, **kwargs: Any) -> Any:
+        try:
+            from typer._click import exceptions as click  # typer 0.2x carries its own click
+        except ImportError:  # older typer: click itself
+            from click import exceptions as click
+
+        if not standalone_mode:
+            return super().main(*args, standalone_mode=False, **kwargs)
+        try:
+            code = super().main(*args, standalone_mode=False, **kwargs)
+        except getattr(click, "NoArgsIsHelpError", ()) as err:
+            typer.echo(err.ctx.get_help() if err.ctx else err.format_message())
+            sys.exit(0)
+        except click.ClickException as err:
+            where = f"{err.ctx.command_path}: " if getattr(err, "ctx", None) else ""
+            message = " ".join(err.format_message().split())
+            typer.echo(f"examgen: error: {where}{message} (see --help)", err=True)
+            sys.exit(1)
+        except typer.Abort:
+            typer.echo("examgen: aborted", err=True)
+            sys.exit(1)
+        sys.exit(code if isinstance(code, int) else 0)
+
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, cls=OneLineUsageErrors, rich_markup_mode=None,
                   help="Generate exam variants from a bank of deep-learning question templates.")
+
+BANK_OPTION = typer.Option([], "--bank", metavar="DIR", help="Also read templates and specs from this folder (repeatable).")
+TRUST_OPTION = typer.Option(False, "--trust-bank-code", help="Run the solvers.py of --bank folders (it is code).")
+
+
+def _version(show: bool) -> None:
+    if show:
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            typer.echo(f"examgen {version('examgen')}")
+        except PackageNotFoundError:
+            typer.echo("examgen (not installed)")
+        raise typer.Exit()
+
+
+@app.callback()
+def options(version: bool = typer.Option(False, "--version", callback=_version, is_eager=True,
+                                         help="Print the version and exit.")) -> None:
+    """Generate exam variants from a bank of deep-learning question templates."""
+
+
+def _banks(folders: list[Path], trust: bool) -> "Banks":  # noqa: F821
+    from .bank import Banks
+
+    return Banks(tuple(folders), trust)
 
 
 def fail(message: str, code: int = 1) -> None:
@@ -46,6 +102,8 @@ def build(
     device: str = typer.Option("cpu", "--device", help="Torch device for solvers: cpu, cuda or auto."),
     as_printed: bool = typer.Option(False, "--as-printed",
                                     help="Use the seed paper's own values where a template has them."),
+    bank: list[Path] = BANK_OPTION,
+    trust: bool = TRUST_OPTION,
 ) -> None:
     """Build exam, solutions and answer-key PDFs for SEED into OUT/<exam-id>-seed<SEED>/."""
     from .build import BuildOptions, build as run_build
@@ -53,7 +111,7 @@ def build(
     from .progress import BarReporter
     from .write import stop_on_signals
 
-    options = BuildOptions(spec or default_spec(), seed, variants, out, jobs, device, as_printed)
+    options = BuildOptions(spec or default_spec(), seed, variants, out, jobs, device, as_printed, _banks(bank, trust))
     try:
         with stop_on_signals(), BarReporter() as reporter:
             result = run_build(options, reporter)
@@ -72,11 +130,13 @@ def list_templates(
     as_json: bool = typer.Option(False, "--json", help="Print a JSON list."),
     kind: Optional[str] = typer.Option(None, "--kind", help="Only this kind (numeric, multiple-choice, ...)."),
     topic: Optional[str] = typer.Option(None, "--topic", help="Only templates with this topic."),
+    bank: list[Path] = BANK_OPTION,
+    trust: bool = TRUST_OPTION,
 ) -> None:
     """List the bank: id, title, topics, marks, kind and source question."""
     from .bank import load_bank
 
-    rows = [t for t in sorted(load_bank().values(), key=lambda t: t.id)
+    rows = [t for t in sorted(load_bank(_banks(bank, trust)).values(), key=lambda t: t.id)
             if (kind is None or t.kind == kind) and (topic is None or topic in t.topics)]
     records = [{"id": t.id, "title": t.title, "topics": list(t.topics), "marks": t.marks, "kind": t.kind,
                 "source": str(t.source), "presets": list(t.presets)} for t in rows]
@@ -99,11 +159,13 @@ def solve(
     assign: list[str] = typer.Option([], "--set", help="Fix one parameter: name=value (repeatable)."),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
     device: str = typer.Option("cpu", "--device", help="Torch device: cpu, cuda or auto."),
+    bank: list[Path] = BANK_OPTION,
+    trust: bool = TRUST_OPTION,
 ) -> None:
     """Solve one instance of a template: its values, answers, question and worked solution."""
     from .preview import solve_one
 
-    record = solve_one(template_id, seed, preset, _assignments(assign), device)
+    record = solve_one(template_id, seed, preset, _assignments(assign), device, _banks(bank, trust))
     if as_json:
         typer.echo(json.dumps(record, indent=2))
         return
@@ -119,13 +181,15 @@ def check(
     samples: int = typer.Option(200, "--samples", min=1, help="Seeds tried per template."),
     as_json: bool = typer.Option(False, "--json", help="Print the report as JSON."),
     compile_pdf: bool = typer.Option(True, "--compile/--no-compile", help="Compile one sample of each with pdflatex."),
+    bank: list[Path] = BANK_OPTION,
+    trust: bool = TRUST_OPTION,
 ) -> None:
     """Stress-test templates over many seeds: sampling, variety, independent checks, rendering, LaTeX."""
     from .check import check_bank, failure_lines, report_rows
     from .progress import BarReporter, print_table
 
     with BarReporter() as reporter:
-        report = check_bank(template_ids or (), samples, compile_pdf, reporter)
+        report = check_bank(template_ids or (), samples, compile_pdf, reporter, banks=_banks(bank, trust))
     if as_json:
         typer.echo(report.to_json())
     else:
@@ -134,6 +198,17 @@ def check(
         typer.echo(line, err=True)
     if not report.ok:
         raise typer.Exit(code=1)
+
+
+@app.command()
+@user_errors
+def init(folder: Path = typer.Argument(..., help="New course folder (must not exist, or be empty).")) -> None:
+    """Write a starter course folder: a commented exam spec, a commented numeric template, a README."""
+    from .starter import write_starter
+
+    for path in write_starter(folder):
+        typer.echo(f"wrote {path}")
+    typer.echo(f"build it: examgen build {folder / 'exams' / 'course-exam.yaml'} --bank {folder} --seed 1")
 
 
 def _assignments(items: list[str]) -> dict[str, Any]:

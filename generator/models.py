@@ -76,6 +76,7 @@ class Template:
     path: Path
     sources: tuple[Source, ...] = ()
     stem_solution: str = ""
+    answer_exprs: dict[str, str] = field(default_factory=dict)  # `answers:` name -> expression
 
     @property
     def marks(self) -> float:

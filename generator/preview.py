@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .bank import get_template, load_bank
+from .bank import Banks, get_template, load_bank
 from .models import Pick
 from .render import asked_parts, plain, render_question
 from .sample import instantiate
@@ -12,9 +12,9 @@ from .solve import make_context
 
 
 def solve_one(template_id: str, seed: int, preset: str | None, overrides: dict[str, Any],
-              device: str = "cpu") -> dict[str, Any]:
+              device: str = "cpu", banks: Banks | None = None) -> dict[str, Any]:
     """Draw (or take) values, solve, render; the record `solve --json` prints."""
-    template = get_template(template_id, load_bank())
+    template = get_template(template_id, load_bank(banks))
     rng = rng_for(seed, 1, template.id, 0)
     instance = instantiate(template, rng, make_context(device), preset=preset, overrides=overrides)
     pick = Pick(template)

@@ -26,7 +26,7 @@ def make_context(device: str = "cpu") -> SolveContext:
 def solve(template: Template, params: Params, ctx: SolveContext) -> Solved:
     """Answers and working for one instance; templates without a solver (essays, MCQ) get none."""
     if template.solver is None:
-        return Solved(answers={}, work={})
+        return _with_expressions(template, params, Solved(answers={}, work={}))
     load_all()
     fn = SOLVERS.get(template.solver)
     if fn is None:
@@ -44,4 +44,17 @@ def solve(template: Template, params: Params, ctx: SolveContext) -> Solved:
     if clash:
         raise SolveError(f"template {template.id}: solver {template.solver} returns names that "
                          f"are also parameters: {', '.join(sorted(clash))}")
-    return solved
+    return _with_expressions(template, params, solved)
+
+
+def _with_expressions(template: Template, params: Params, solved: Solved) -> Solved:
+    """Add the template's `answers:` expressions, evaluated over its parameters and solved answers."""
+    if not template.answer_exprs:
+        return solved
+    from .solvers.expressions import ExpressionError, evaluate_answers
+
+    try:
+        extra = evaluate_answers(template.answer_exprs, {**params, **solved.answers})
+    except (ExpressionError, ValueError) as err:
+        raise SolveError(f"{template.path}: answers: {err} (template {template.id})") from None
+    return Solved({**solved.answers, **extra.answers}, {**solved.work, **extra.work})

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+from tokenize import TokenError
 from typing import Any, Iterable, Sequence
 
 
@@ -38,24 +39,51 @@ def out_size(size: int, kernel: int, stride: int = 1, padding: int = 0, dilation
 
 
 PRINTED_FUNCTIONS = ("log", "sqrt", "exp")
-_TOKEN = re.compile(r"\s+|\d+(?:\.\d+)?|[-+*/^()]|[A-Za-z_][A-Za-z0-9_]*")
+# What an answer expression in a bank file may call, beyond + - * / ^ and brackets.
+EXPRESSION_FUNCTIONS = ("log", "sqrt", "exp", "floor", "ceiling", "Min", "Max", "Abs",
+                        "sin", "cos", "tan", "tanh", "binomial")
+MAX_TEXT = 400
+_TOKEN = re.compile(r"\s+|\d+(?:\.\d+)?|[-+*/^(),]|[A-Za-z_][A-Za-z0-9_]*")
 
 
-def read_printed(text: str, symbols: Iterable[str] = ()) -> Any:
-    """A paper's printed answer ('-log(0.3)', '3*R_ab + 3*R_ba') as a sympy value.
+def check_printed(text: str, names: Iterable[str], functions: Iterable[str] = PRINTED_FUNCTIONS) -> None:
+    """Refuse anything but numbers, + - * / ^, brackets, commas, the functions and the names given.
 
-    Bank text is never evaluated as it stands: it must consist only of numbers, + - * / ^,
-    brackets, the functions log, sqrt, exp and the symbols named; anything else is refused."""
-    import sympy
-
-    allowed = set(PRINTED_FUNCTIONS) | set(symbols)
+    A ValueError says what is wrong; sympy is not imported, so bank files check quickly."""
+    allowed = set(functions) | set(names)
+    if len(text) > MAX_TEXT:
+        raise ValueError(f"longer than {MAX_TEXT} characters")
     pos = 0
     for match in _TOKEN.finditer(text):
-        if match.start() != pos or (match.group()[0].isalpha() or match.group()[0] == "_") and match.group() not in allowed:
+        word = match.group()
+        if match.start() != pos:
             break
+        if (word[0].isalpha() or word[0] == "_") and (word not in allowed or word.startswith("_")):
+            raise ValueError(f"{word!r} is not a parameter or a known function")
         pos = match.end()
-    if pos != len(text) or "__" in text:
-        raise ValueError(f"not a printed answer examgen reads: {text!r}")
+    if pos != len(text) or not text.strip():
+        raise ValueError(f"not an expression examgen reads: {text!r}")
+
+
+def read_printed(text: str, symbols: Iterable[str] = (), functions: Iterable[str] = PRINTED_FUNCTIONS,
+                 evaluate: bool = True) -> Any:
+    """A paper's printed answer ('-log(0.3)', '3*R_ab + 3*R_ba') or an answer expression as sympy.
+
+    Bank text is never evaluated as it stands: check_printed lets through only numbers, + - * / ^,
+    brackets, commas, the functions given and the symbols named; anything else is refused.
+    Decimals become exact fractions. With evaluate=False the tree is kept as written."""
+    import sympy
+    from sympy.parsing.sympy_parser import convert_xor, parse_expr, rationalize, standard_transformations
+
+    symbols = tuple(symbols)
+    try:
+        check_printed(text, symbols, functions)
+    except ValueError as err:
+        raise ValueError(f"not a printed answer examgen reads: {text!r} ({err})") from None
     local = {name: sympy.Symbol(name) for name in symbols}
-    local.update(log=sympy.log, sqrt=sympy.sqrt, exp=sympy.exp)
-    return sympy.sympify(text.replace("^", "**"), locals=local, rational=True)
+    local.update({name: getattr(sympy, name) for name in functions})
+    transforms = standard_transformations + (convert_xor, rationalize)
+    try:
+        return parse_expr(text, local_dict=local, transformations=transforms, evaluate=evaluate)
+    except (SyntaxError, TypeError, ValueError, NameError, TokenError, RecursionError) as err:
+        raise ValueError(f"not a printed answer examgen reads: {text!r} ({type(err).__name__})") from None

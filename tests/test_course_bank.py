@@ -1,0 +1,178 @@
+"""An instructor's own bank: `--bank DIR`, `examgen init`, answers as expressions of the
+parameters, `--trust-bank-code` for a solvers.py, and usage errors as one line."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from examgen.bank import Banks, load_bank
+from examgen.cli import app
+from examgen.paths import ROOT
+
+from conftest import pdf_text
+
+runner = CliRunner()
+
+TEMPLATE = """\
+id: {id}
+title: A question of the course
+topics: [course]
+kind: numeric
+source: {{paper: original, question: "1"}}
+params:
+  a: {{type: int, min: 2, max: 9}}
+  b: {{type: float, min: 0.1, max: 0.9, decimals: 1}}
+{body}
+marks: 1
+question: What is << a >> over << b >>?
+answer: $<< total >>$
+"""
+
+
+def run(*args: object):
+    return runner.invoke(app, [str(a) for a in args])
+
+
+def one_error_line(result) -> str:
+    assert result.exit_code == 1, result.output
+    lines = [line for line in result.output.splitlines() if line.strip()]
+    assert len(lines) == 1 and lines[0].startswith("examgen: error: "), result.output
+    return lines[0]
+
+
+def course(tmp_path: Path, name: str, body: str, code: str | None = None) -> Path:
+    folder = tmp_path / "course"
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / f"{name}.yaml").write_text(TEMPLATE.format(id=name, body=body))
+    if code is not None:
+        (folder / "solvers.py").write_text(code)
+    return folder
+
+
+@pytest.fixture(autouse=True)
+def fresh_bank():
+    load_bank.cache_clear()
+    yield
+    load_bank.cache_clear()
+
+
+def test_answer_expressions_are_exact_and_shown(tmp_path: Path) -> None:
+    folder = course(tmp_path, "course-ratio", 'answers: {total: "a / b", twice: "2 * total + Max(a, 3)"}')
+    record = json.loads(run("solve", "course-ratio", "--bank", folder, "--set", "a=3", "--set", "b=0.4", "--json").output)
+    assert record["answers"]["total"]["exact"] == "15/2"      # 3 / (2/5), kept exact
+    assert record["answers"]["twice"] == 18
+    listed = json.loads(run("list", "--bank", folder, "--json", "--topic", "course").output)
+    assert [r["id"] for r in listed] == ["course-ratio"]
+
+
+def test_expression_working_reaches_the_solution(tmp_path: Path) -> None:
+    body = 'answers: {total: "a * (a + 1)"}\nsolution: "$<< total_formula >> = << total_working >> = << total >>$"'
+    folder = course(tmp_path, "course-work", body)
+    record = json.loads(run("solve", "course-work", "--bank", folder, "--set", "a=4", "--json").output)
+    assert record["solution"] == r"$\mathit{a} \cdot \left(\mathit{a} + 1\right) = 4 \cdot \left(4 + 1\right) = 20$"
+
+
+def test_without_a_written_solution_the_working_is_shown(tmp_path: Path) -> None:
+    folder = course(tmp_path, "course-auto", 'answers: {total: "a^2 - 1"}')
+    record = json.loads(run("solve", "course-auto", "--bank", folder, "--set", "a=5", "--json").output)
+    assert record["answers"]["total"] == 24
+    assert r"\mathit{a}^{2} - 1 &= 5^{2} - 1 = 24" in record["solution"]
+
+
+@pytest.mark.parametrize("expr, why", [
+    ("__import__('os').system('true')", "__import__"),
+    ("a.real", "not an expression"),
+    ("c + 1", "'c' is not a parameter"),
+    ("a" * 401, "longer than 400"),
+])
+def test_unsafe_or_unknown_expressions_are_refused_at_load(tmp_path: Path, expr: str, why: str) -> None:
+    folder = course(tmp_path, "course-bad", f"answers: {{total: {json.dumps(expr)}}}")
+    line = one_error_line(run("list", "--bank", folder))
+    assert "course-bad.yaml" in line and "answers.total" in line and why in line
+
+
+def test_oversized_power_is_one_clear_error(tmp_path: Path) -> None:
+    folder = course(tmp_path, "course-huge", 'answers: {total: "a ^ (10 ^ 10)"}')
+    line = one_error_line(run("solve", "course-huge", "--bank", folder))
+    assert "course-huge" in line and "exponent" in line
+
+
+def test_an_id_defined_twice_names_both_files(tmp_path: Path) -> None:
+    folder = course(tmp_path, "conv2d-params", 'answers: {total: "a"}')
+    line = one_error_line(run("list", "--bank", folder))
+    assert str(folder / "conv2d-params.yaml") in line and str(ROOT / "bank" / "cnn" / "conv2d-params.yaml") in line
+
+
+SOLVERS_PY = """\
+from examgen.solvers import Solved, solver
+
+
+@solver("{name}")
+def double(p, ctx):
+    return Solved({{"total": 2 * p["a"]}}, {{}})
+"""
+
+
+def test_a_bank_solver_runs_only_when_trusted(tmp_path: Path) -> None:
+    untrusted = course(tmp_path / "u", "course-untrusted", "solver: course_untrusted", SOLVERS_PY.format(name="course_untrusted"))
+    line = one_error_line(run("list", "--bank", untrusted))
+    assert "course-untrusted.yaml" in line and "solvers.py" in line and "--trust-bank-code" in line
+    trusted = course(tmp_path / "t", "course-trusted", "solver: course_double", SOLVERS_PY.format(name="course_double"))
+    done = run("solve", "course-trusted", "--bank", trusted, "--trust-bank-code", "--set", "a=7", "--json")
+    assert done.exit_code == 0, done.output
+    assert json.loads(done.output)["answers"]["total"] == 14
+
+
+def test_a_missing_bank_folder_is_one_line(tmp_path: Path) -> None:
+    assert "not-there" in one_error_line(run("list", "--bank", tmp_path / "not-there"))
+
+
+def test_check_reads_the_extra_bank(tmp_path: Path) -> None:
+    folder = course(tmp_path, "course-check", 'answers: {total: "a + b"}')
+    done = run("check", "course-check", "--bank", folder, "--samples", "20", "--no-compile", "--json")
+    assert done.exit_code == 0, done.output
+    assert "course-check" in done.output
+
+
+@pytest.mark.pdf
+def test_init_writes_a_course_that_builds(tmp_path: Path) -> None:
+    folder = tmp_path / "my-course"
+    done = run("init", folder)
+    assert done.exit_code == 0, done.output
+    assert (folder / "README.md").is_file() and (folder / "exams" / "course-exam.yaml").is_file()
+    out = tmp_path / "out"
+    done = run("build", folder / "exams" / "course-exam.yaml", "--bank", folder, "--seed", "1", "--out", out)
+    assert done.exit_code == 0, done.output
+    key = json.loads((out / "course-exam-seed1" / "answer-key.json").read_text())
+    text = json.dumps(key)
+    assert "course-dense-layer-params" in text
+    solutions = " ".join(pdf_text(out / "course-exam-seed1" / "solutions.pdf").split())
+    assert "fully connected layer" in solutions
+    bank = load_bank(Banks((folder,)))
+    assert "course-dense-layer-params" in bank and "conv2d-params" in bank
+
+
+def test_init_refuses_a_folder_in_use(tmp_path: Path) -> None:
+    (tmp_path / "used").mkdir()
+    (tmp_path / "used" / "notes.txt").write_text("mine")
+    assert "used" in one_error_line(run("init", tmp_path / "used"))
+    assert (tmp_path / "used" / "notes.txt").read_text() == "mine"
+
+
+def test_version() -> None:
+    done = run("--version")
+    assert done.exit_code == 0 and done.output.startswith("examgen ")
+
+
+@pytest.mark.parametrize("args", [
+    ("build", "--seed", "x"),
+    ("build", "--seed", "1", "--variants", "0"),
+    ("build", "--seed", "1", "--bogus"),
+    ("solve",),
+    ("no-such-command",),
+])
+def test_usage_errors_are_one_line_and_status_1(args: tuple[str, ...]) -> None:
+    one_error_line(run(*args))

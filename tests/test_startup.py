@@ -1,0 +1,34 @@
+"""What the quick commands import: start-up stays short because torch, sympy and jinja2 load only
+where a command needs them (times themselves are measured in benchmarks/startup.py)."""
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+PROBE = """
+import sys
+from examgen.cli import main
+sys.argv = ["examgen", *sys.argv[1:]]
+try:
+    main()
+except SystemExit:
+    pass
+print(" ".join(m for m in ("torch", "sympy", "jinja2", "rich") if m in sys.modules), file=sys.stderr)
+"""
+
+
+def heavy_imports(*args: str) -> set[str]:
+    done = subprocess.run([sys.executable, "-c", PROBE, *args], capture_output=True, text=True, timeout=120)
+    return set(done.stderr.strip().splitlines()[-1].split()) if done.stderr.strip() else set()
+
+
+@pytest.mark.parametrize("args, allowed", [
+    (("--help",), set()),
+    (("list", "--json"), set()),
+    (("list",), {"rich"}),
+    (("solve", "threshold-rnn-latch", "--seed", "3"), {"jinja2", "rich"}),
+])
+def test_quick_commands_leave_heavy_libraries_alone(args: tuple[str, ...], allowed: set[str]) -> None:
+    assert heavy_imports(*args) <= allowed
