@@ -108,6 +108,7 @@ def check(
     samples: int = typer.Option(200, "--samples", min=1, help="Seeds tried per template."),
     as_json: bool = typer.Option(False, "--json", help="Print the report as JSON."),
     compile_pdf: bool = typer.Option(True, "--compile/--no-compile", help="Compile one sample of each with pdflatex."),
+    report_dir: Optional[Path] = typer.Option(None, "--report", help="Write stress-test plots (PNG) and index.md here."),
 ) -> None:
     """Stress-test templates over many seeds: sampling, variety, independent checks, rendering, LaTeX."""
     from .check import check_bank, failure_lines, report_rows
@@ -119,6 +120,10 @@ def check(
         typer.echo(report.to_json())
     else:
         print_table(*report_rows(report))
+    if report_dir is not None:
+        from .stressplots import write_report
+
+        typer.echo(f"report: {write_report(report, report_dir)}", err=True)
     for line in failure_lines(report):
         typer.echo(line, err=True)
     if not report.ok:

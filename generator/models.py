@@ -76,6 +76,9 @@ class Template:
     path: Path
     sources: tuple[Source, ...] = ()
     stem_solution: str = ""
+    degenerate: Any = ()                                        # degenerate.py: checks that apply
+    balance: dict[str, Any] = field(default_factory=dict)       # balance.py: outcomes, exemptions
+    mistakes: dict[str, dict[str, Any]] = field(default_factory=dict)  # part label → mistake distractors
 
     @property
     def marks(self) -> float:
@@ -118,6 +121,7 @@ class ItemSpec:
     preset: str | None = None
     marks: float | None = None
     parts: tuple[str, ...] = ()
+    as_choice: bool = False          # `as: multiple-choice`: numeric parts with mistake distractors
 
 
 @dataclass(frozen=True)
@@ -156,6 +160,7 @@ class Pick:
     preset: str | None = None
     marks: float | None = None
     parts: tuple[str, ...] = ()
+    as_choice: bool = False
 
 
 @dataclass
