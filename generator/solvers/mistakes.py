@@ -85,7 +85,7 @@ def mistake_choices(template: Template, params: Params, solved: Solved, ctx: Sol
             raise Reject(f"part {label}: only {len(wrong)} distinct mistakes")
         if len(wrong) > MAX_DISTRACTORS:
             wrong = rng.sample(wrong, MAX_DISTRACTORS)
-        options = [Option(f"${right}$", True, "the correct value (see the working below)"), *wrong]
+        options = [Option(f"${right}$", True, "The correct value (the working follows)."), *wrong]
         rng.shuffle(options)
         out[part_index(template, label)] = options
     return out
