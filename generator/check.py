@@ -68,6 +68,7 @@ class TemplateReport:
     agreed: int = 0                  # instances the checker confirmed
     rendered: int = 0
     presets: int = 0                 # presets (the papers' own values) solved, checked and rendered
+    choice_redraws: int = 0          # samples too few distinct mistakes make redraw as multiple choice
     compiled: bool | None = None     # None: not compiled (not asked, or no instance)
     seconds: float = 0.0
     problem_count: int = 0           # every problem found (only the first few are kept)
@@ -221,6 +222,7 @@ def check_template(template: Template, samples: int, ctx: SolveContext
         _tally(report, seed, outcome, seen)
         tally.add(outcome)
         problems = instance_problems(outcome, report) + degenerate_problems(outcome)
+        problems += choice_problems(outcome, ctx, report)
         for problem in problems:
             report.fail(seed, problem)
         if first is None and not problems:
@@ -303,6 +305,9 @@ def _finish(report: TemplateReport, template: Template, ctx: SolveContext,
     missed = unchecked_answers(first[0]) if first else []
     if missed:
         report.notes.append(f"the checker does not verify: {', '.join(missed)}")
+    if report.choice_redraws:
+        report.notes.append(f"as multiple choice, {report.choice_redraws} of {report.instances} samples "
+                            "have too few distinct mistakes and are drawn again")
     if report.worst_tries >= SLOW_SAMPLING:
         report.notes.append(f"seed {report.worst_seed} needed {report.worst_tries} draws "
                             f"(the bound is {MAX_TRIES})")
@@ -328,6 +333,23 @@ def determinism_problem(template: Template, instance: Instance, seed: int, ctx: 
 
 
 # --- per-instance checks -------------------------------------------------------------------------
+
+def choice_problems(instance: Instance, ctx: SolveContext, report: TemplateReport) -> list[str]:
+    """The template's mistakes run on this instance (as `as: multiple-choice` would ask it); a crash
+    fails, too few distinct distractors is counted (the sampler then draws again)."""
+    if not instance.template.mistakes:
+        return []
+    from .solvers import Reject
+    from .solvers.mistakes import mistake_choices
+
+    try:
+        mistake_choices(instance.template, instance.params, instance.solved, ctx, seed_rng(instance.template, 0))
+    except Reject:
+        report.choice_redraws += 1
+    except Exception as err:  # a mistake solver bug
+        return [f"mistake crashed: {type(err).__name__}: {err}"]
+    return []
+
 
 def instance_problems(instance: Instance, report: TemplateReport) -> list[str]:
     """Every problem with one instance: rules, domains, finiteness, agreement, rendering."""
