@@ -20,7 +20,7 @@ PAPERS = ("glasgow-compsci5103-2023", "imperial-comp70010-2023", "oslo-in5400-20
           "oslo-inf5860-2019", "fast-cs4045", "original")
 TOP_KEYS = {"id", "title", "topics", "kind", "source", "also_in", "params", "rules", "solver",
             "presets", "question", "solution", "marks", "answer", "parts", "options", "draw",
-            "shuffle", "multiple", "space", "answers"}
+            "shuffle", "multiple", "space", "answers", "degenerate", "balance", "mistakes"}
 PART_KEYS = {"label", "marks", "question", "solution", "answer", "options", "draw", "shuffle",
              "multiple", "space", "when"}
 
@@ -213,13 +213,31 @@ def parse_template(path: Path, data: Any, untrusted: Path | None = None) -> Temp
     stem = expect(problems, data, "question", str, required=False) if "parts" in data else ""
     stem_solution = expect(problems, data, "solution", str, required=False) if "parts" in data else ""
     parts = _with_expression_working(_parts(problems, data), exprs)
+    quality = _quality(problems, data, parts)
     check_comments(problems, stem, "question")
     check_comments(problems, stem_solution, "solution")
     if problems:
         raise BankError(problems.message())
     return Template(tid, title, tuple(map(str, topics)), kind, source, params, tuple(rules), solver,
                     presets, stem or "", parts, path, tuple(s for s in also if s), stem_solution or "",
-                    exprs)
+                    exprs, **quality)
+
+
+def _quality(problems: Problems, data: dict, parts: tuple[Part, ...]) -> dict[str, Any]:
+    """The `degenerate`, `balance` and `mistakes` declarations (checked by their own modules)."""
+    from .balance import balance_problems
+    from .degenerate import declaration_problems
+    from .solvers.mistakes import mistakes_problems
+
+    out: dict[str, Any] = {}
+    for key, check, empty in (("degenerate", declaration_problems, ()), ("balance", balance_problems, {}),
+                              ("mistakes", mistakes_problems, {})):
+        value = data.get(key, empty)
+        found = check(value, parts) if key == "mistakes" else check(value)
+        for problem in found:
+            problems.add(key, problem)
+        out[key] = value if not found else empty
+    return out
 
 
 def load_template_file(path: Path, untrusted: Path | None = None) -> Template:

@@ -107,7 +107,7 @@ def _instance(pick: Pick, seed: int, variant: int, ctx: SolveContext, seen: dict
     """One question's instance; its generator depends on (seed, variant, template id) only."""
     rng = rng_for(seed, variant, pick.template.id, pick.draw)
     avoid = seen.setdefault(pick.template.id, set())
-    instance = instantiate(pick.template, rng, ctx, preset=pick.preset, avoid=avoid)
+    instance = instantiate(pick.template, rng, ctx, preset=pick.preset, avoid=avoid, as_choice=pick.as_choice)
     avoid.add(fingerprint(instance.params))
     return instance
 

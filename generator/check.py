@@ -13,7 +13,9 @@ from dataclasses import asdict, dataclass, field
 from typing import Any, Iterator, Sequence
 
 from .bank import Banks, get_template, load_bank
+from .balance import Tally
 from .build import Quiet, Reporter
+from .degenerate import degenerate_problems
 from .errors import ExamgenError
 from .models import Instance, Template
 from .render import plain
@@ -66,11 +68,16 @@ class TemplateReport:
     agreed: int = 0                  # instances the checker confirmed
     rendered: int = 0
     presets: int = 0                 # presets (the papers' own values) solved, checked and rendered
+    choice_redraws: int = 0          # samples too few distinct mistakes make redraw as multiple choice
     compiled: bool | None = None     # None: not compiled (not asked, or no instance)
     seconds: float = 0.0
     problem_count: int = 0           # every problem found (only the first few are kept)
     failures: list[Failure] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    balance: dict[str, dict[str, int]] = field(default_factory=dict)  # categorical answer → counts
+    ranges: dict[str, list[float]] = field(default_factory=dict)      # numeric answer → [min, max]
+    sample_seconds: list[float] = field(default_factory=list)         # per seed (for --report)
+    values: dict[str, list[float]] = field(default_factory=dict)      # numeric answers (for --report)
 
     @property
     def ok(self) -> bool:
@@ -112,6 +119,9 @@ def report_record(report: CheckReport) -> dict[str, Any]:
     templates = []
     for t in report.templates:
         record = asdict(t)
+        del record["sample_seconds"], record["values"]
+        times = t.sample_seconds or [0.0]
+        record.update(sample_ms_mean=round(1000 * sum(times) / len(times), 2), sample_ms_max=round(1000 * max(times), 2))
         record.update(ok=t.ok, rejection_rate=round(t.rejection_rate, 4),
                       failures=[{**asdict(f), "reproduce": f.reproduce} for f in t.failures])
         templates.append(record)
@@ -201,16 +211,24 @@ def check_template(template: Template, samples: int, ctx: SolveContext
                             checker=template.solver in CHECKERS)
     seen: set[str] = set()
     first: tuple[Instance, int] | None = None
+    tally = Tally()
+    clock = time.perf_counter()
     for seed, outcome in sample_seeds(template, samples, ctx):
+        report.sample_seconds.append(time.perf_counter() - clock)
         if isinstance(outcome, str):
             report.fail(seed, outcome)
+            clock = time.perf_counter()
             continue
         _tally(report, seed, outcome, seen)
-        problems = instance_problems(outcome, report)
+        tally.add(outcome)
+        problems = instance_problems(outcome, report) + degenerate_problems(outcome)
+        problems += choice_problems(outcome, ctx, report)
         for problem in problems:
             report.fail(seed, problem)
         if first is None and not problems:
             first = (outcome, seed)
+        clock = time.perf_counter()
+    _balance(report, template, tally)
     for preset, problem, fatal in preset_problems(template, ctx):
         report.fail(None, problem, preset) if fatal else report.notes.append(f"preset {preset}: {problem}")
     report.presets = len(template.presets)
@@ -244,13 +262,22 @@ def preset_problems(template: Template, ctx: SolveContext) -> list[tuple[str, st
             found.append((name, f"solver crashed: {type(err).__name__}: {err}", True))
             continue
         found += [(name, p, True) for p in nonfinite(inst.answers, "answers") + agreement_problems(inst)]
-        found += [(name, p, False) for p in render_problems(inst)]
+        found += [(name, p, False) for p in render_problems(inst) + degenerate_problems(inst)]
     return found
 
 
 def seed_rng(template: Template, seed: int) -> "random.Random":  # noqa: F821
     """The generator `examgen solve ID --seed S` uses, so failures reproduce."""
     return rng_for(seed, 1, template.id, 0)
+
+
+def _balance(report: TemplateReport, template: Template, tally: Tally) -> None:
+    """Categorical answers drawn too rarely fail (unless declared); numeric ranges are reported."""
+    report.balance, report.ranges, report.values = tally.shares(), tally.ranges(), tally.values
+    fails, notes = tally.problems(report.instances, template.balance.get("exempt", {}))
+    for line in fails:
+        report.fail(None, line)
+    report.notes += notes
 
 
 def _tally(report: TemplateReport, seed: int, instance: Instance, seen: set[str]) -> None:
@@ -278,6 +305,9 @@ def _finish(report: TemplateReport, template: Template, ctx: SolveContext,
     missed = unchecked_answers(first[0]) if first else []
     if missed:
         report.notes.append(f"the checker does not verify: {', '.join(missed)}")
+    if report.choice_redraws:
+        report.notes.append(f"as multiple choice, {report.choice_redraws} of {report.instances} samples "
+                            "have too few distinct mistakes and are drawn again")
     if report.worst_tries >= SLOW_SAMPLING:
         report.notes.append(f"seed {report.worst_seed} needed {report.worst_tries} draws "
                             f"(the bound is {MAX_TRIES})")
@@ -303,6 +333,23 @@ def determinism_problem(template: Template, instance: Instance, seed: int, ctx: 
 
 
 # --- per-instance checks -------------------------------------------------------------------------
+
+def choice_problems(instance: Instance, ctx: SolveContext, report: TemplateReport) -> list[str]:
+    """The template's mistakes run on this instance (as `as: multiple-choice` would ask it); a crash
+    fails, too few distinct distractors is counted (the sampler then draws again)."""
+    if not instance.template.mistakes:
+        return []
+    from .solvers import Reject
+    from .solvers.mistakes import mistake_choices
+
+    try:
+        mistake_choices(instance.template, instance.params, instance.solved, ctx, seed_rng(instance.template, 0))
+    except Reject:
+        report.choice_redraws += 1
+    except Exception as err:  # a mistake solver bug
+        return [f"mistake crashed: {type(err).__name__}: {err}"]
+    return []
+
 
 def instance_problems(instance: Instance, report: TemplateReport) -> list[str]:
     """Every problem with one instance: rules, domains, finiteness, agreement, rendering."""

@@ -183,6 +183,7 @@ def check(
     compile_pdf: bool = typer.Option(True, "--compile/--no-compile", help="Compile one sample of each with pdflatex."),
     bank: list[Path] = BANK_OPTION,
     trust: bool = TRUST_OPTION,
+    report_dir: Optional[Path] = typer.Option(None, "--report", help="Write stress-test plots (PNG) and index.md here."),
 ) -> None:
     """Stress-test templates over many seeds: sampling, variety, independent checks, rendering, LaTeX."""
     from .check import check_bank, failure_lines, report_rows
@@ -194,6 +195,10 @@ def check(
         typer.echo(report.to_json())
     else:
         print_table(*report_rows(report))
+    if report_dir is not None:
+        from .stressplots import write_report
+
+        typer.echo(f"report: {write_report(report, report_dir)}", err=True)
     for line in failure_lines(report):
         typer.echo(line, err=True)
     if not report.ok:

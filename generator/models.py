@@ -77,6 +77,9 @@ class Template:
     sources: tuple[Source, ...] = ()
     stem_solution: str = ""
     answer_exprs: dict[str, str] = field(default_factory=dict)  # `answers:` name -> expression
+    degenerate: Any = ()                                        # degenerate.py: checks that apply
+    balance: dict[str, Any] = field(default_factory=dict)       # balance.py: outcomes, exemptions
+    mistakes: dict[str, dict[str, Any]] = field(default_factory=dict)  # part label → mistake distractors
 
     @property
     def marks(self) -> float:
@@ -119,6 +122,7 @@ class ItemSpec:
     preset: str | None = None
     marks: float | None = None
     parts: tuple[str, ...] = ()
+    as_choice: bool = False          # `as: multiple-choice`: numeric parts with mistake distractors
 
 
 @dataclass(frozen=True)
@@ -157,6 +161,7 @@ class Pick:
     preset: str | None = None
     marks: float | None = None
     parts: tuple[str, ...] = ()
+    as_choice: bool = False
 
 
 @dataclass

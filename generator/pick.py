@@ -36,6 +36,9 @@ def _check_item(item: ItemSpec, template: Template, spec: ExamSpec) -> None:
     missing = [p for p in item.parts if p not in labels]
     if missing:
         raise SpecError(f"{spec.path}: template {template.id} has no part(s) {', '.join(missing)}")
+    if item.as_choice and not template.mistakes:
+        raise SpecError(f"{spec.path}: template {template.id} declares no mistakes, so it cannot be "
+                        f"asked as: multiple-choice")
 
 
 def printed_preset(template: Template, spec: ExamSpec) -> str | None:
@@ -61,7 +64,7 @@ def pick_section(spec: ExamSpec, index: int, bank: dict[str, Template], seed: in
             _check_item(item, template, spec)
             taken.add(template.id)
             preset = item.preset or (printed_preset(template, spec) if as_printed else None)
-            picks.append(Pick(template, k, preset, item.marks, item.parts))
+            picks.append(Pick(template, k, preset, item.marks, item.parts, item.as_choice))
     if spec.sections[index].shuffle:
         rng.shuffle(picks)
     return picks

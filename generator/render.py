@@ -112,6 +112,8 @@ def render_part(instance: Instance, index: int, label: str, marks: float,
         question += _options_tex(options, False, q_ctx, f"{where}.options")
         solution = _options_tex(options, True, s_ctx, f"{where}.options") + "\n\n" + solution
     answer = render_text(part.answer, s_ctx, f"{where}.answer")
+    if options and not part.options:  # a numeric part asked as multiple choice: the key gives the label
+        answer = f"{s_ctx['correct']}) {answer}"
     return RenderedPart(label, marks, question, solution.strip(), answer, part.space)
 
 

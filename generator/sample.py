@@ -16,6 +16,7 @@ from .errors import ParamError, SamplingError
 from .models import Instance, Option, Params, Template
 from .solve import solve
 from .solvers import RULES, Reject, SolveContext, load_all, rule_text
+from .solvers.mistakes import mistake_choices
 
 MAX_TRIES = 2000
 MAX_REPEATS = 50  # draws spent avoiding an instance another variant already has
@@ -82,7 +83,7 @@ def given_params(template: Template, values: Params, origin: str) -> Params:
 
 
 def fixed_instance(template: Template, params: Params, ctx: SolveContext, rng: random.Random,
-                   preset: str | None = None) -> Instance:
+                   preset: str | None = None, as_choice: bool = False) -> Instance:
     """Solve exactly these values (a preset, or --set for every parameter); no redraws."""
     origin = f"preset {preset}" if preset else "given values"
     rule = None if preset else broken_rule(template, params)  # a paper's own values stand as printed
@@ -92,27 +93,35 @@ def fixed_instance(template: Template, params: Params, ctx: SolveContext, rng: r
         solved = solve(template, params, ctx)
     except Reject as why:
         raise ParamError(f"template {template.id}: {origin} are degenerate: {why}") from None
-    return Instance(template, params, solved, draw_choices(template, rng), preset=preset)
+    choices = draw_choices(template, rng)
+    if as_choice:
+        try:
+            choices.update(mistake_choices(template, params, solved, ctx, rng))
+        except Reject as why:
+            raise ParamError(f"template {template.id}: {origin} cannot be asked as multiple choice: {why}") from None
+    return Instance(template, params, solved, choices, preset=preset)
 
 
 def instantiate(template: Template, rng: random.Random, ctx: SolveContext, *,
                 preset: str | None = None, overrides: Params | None = None,
-                avoid: Iterable[str] = ()) -> Instance:
-    """A valid, solved instance: a preset, or a bounded rejection-sampling loop."""
+                avoid: Iterable[str] = (), as_choice: bool = False) -> Instance:
+    """A valid, solved instance: a preset, or a bounded rejection-sampling loop.
+
+    `as_choice` asks the parts the template declares mistakes for as multiple choice."""
     overrides = given_params(template, overrides or {}, "--set")
     if preset is not None:
         if preset not in template.presets:
             known = ", ".join(template.presets) or "none"
             raise ParamError(f"template {template.id}: no preset {preset!r} (presets: {known})")
         base = given_params(template, template.presets[preset].params, f"preset {preset}")
-        return fixed_instance(template, {**base, **overrides}, ctx, rng, preset)
+        return fixed_instance(template, {**base, **overrides}, ctx, rng, preset, as_choice)
     if set(overrides) >= set(template.params):
-        return fixed_instance(template, {n: overrides[n] for n in template.params}, ctx, rng)
-    return _sample_loop(template, rng, ctx, overrides, set(avoid))
+        return fixed_instance(template, {n: overrides[n] for n in template.params}, ctx, rng, None, as_choice)
+    return _sample_loop(template, rng, ctx, overrides, set(avoid), as_choice)
 
 
 def _sample_loop(template: Template, rng: random.Random, ctx: SolveContext,
-                 fixed: Params, avoid: set[str]) -> Instance:
+                 fixed: Params, avoid: set[str], as_choice: bool = False) -> Instance:
     failures: Counter[str] = Counter()
     repeats = 0
     for tries in range(1, MAX_TRIES + 1):
@@ -126,10 +135,13 @@ def _sample_loop(template: Template, rng: random.Random, ctx: SolveContext,
             continue
         try:
             solved = solve(template, params, ctx)
+            choices = draw_choices(template, rng)
+            if as_choice:
+                choices.update(mistake_choices(template, params, solved, ctx, rng))
         except Reject as why:
             failures[f"solver: {why}"] += 1
             continue
-        return Instance(template, params, solved, draw_choices(template, rng), tries=tries)
+        return Instance(template, params, solved, choices, tries=tries)
     raise SamplingError(_unsatisfied(template, failures, fixed))
 
 

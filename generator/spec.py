@@ -12,7 +12,8 @@ from .yamlsafe import read_yaml
 SPEC_KEYS = {"id", "title", "institution", "course", "date", "duration", "instructions",
              "sections", "marks_unit", "total_marks", "preset_prefix", "doc"}
 SECTION_KEYS = {"title", "intro", "shuffle", "questions"}
-ITEM_KEYS = {"template", "topic", "kind", "pool", "draw", "preset", "marks", "parts"}
+ITEM_KEYS = {"template", "topic", "kind", "pool", "draw", "preset", "marks", "parts", "as"}
+ITEM_AS = ("multiple-choice",)  # `as: multiple-choice`: numeric parts with mistake distractors
 
 
 def _item(problems: Problems, data: Any, where: str) -> ItemSpec | None:
@@ -42,8 +43,12 @@ def _item(problems: Problems, data: Any, where: str) -> ItemSpec | None:
         problems.add(f"{where}.draw", f"draws {draw} from a pool of {len(pool)}")
     if preset and not template:
         problems.add(f"{where}.preset", "a preset needs a single template")
+    asked_as = expect(problems, data, "as", str, where, required=False)
+    if asked_as is not None and asked_as not in ITEM_AS:
+        problems.add(f"{where}.as", f"must be one of {', '.join(ITEM_AS)}, got {asked_as!r}")
     return ItemSpec(template, topic, kind, tuple(map(str, pool)), draw, preset,
-                    None if marks is None else float(marks), tuple(map(str, parts)))
+                    None if marks is None else float(marks), tuple(map(str, parts)),
+                    as_choice=asked_as == "multiple-choice")
 
 
 def _section(problems: Problems, data: Any, where: str) -> SectionSpec | None:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import random
 
-from . import SolveContext, Solved, drawer, rule, solver
+from . import Reject, SolveContext, Solved, drawer, rule, solver
 from ..models import Params
 
 
@@ -17,8 +17,9 @@ def field_of_view(kernels: list[int], strides: list[int]) -> tuple[int, list[str
     return size, terms
 
 
-def measured_fov(kernels: list[int], strides: list[int], ctx: SolveContext) -> int:
-    """The input rows one output pixel depends on, found with autograd through all-ones convolutions."""
+def measured_fov(kernels: list[int], strides: list[int], ctx: SolveContext) -> tuple[int, int]:
+    """(count, span) of the input rows one output pixel depends on, found with autograd through
+    all-ones convolutions: how many rows influence it, and from the first to the last of them."""
     import torch
     import torch.nn.functional as F
 
@@ -29,7 +30,7 @@ def measured_fov(kernels: list[int], strides: list[int], ctx: SolveContext) -> i
         y = F.conv2d(y, torch.ones(1, 1, k, k, dtype=x.dtype, device=x.device), stride=s)
     y[0, 0, y.shape[2] // 2, y.shape[3] // 2].backward()
     rows = (x.grad[0, 0].abs().sum(dim=1) > 0).nonzero()
-    return int(rows.max() - rows.min() + 1)
+    return int(rows.numel()), int(rows.max() - rows.min() + 1)
 
 
 @drawer("fov_kernels")
@@ -44,6 +45,13 @@ def fov_kernels_grow(p: Params) -> bool:
     return sum(1 for k in p["kernels"] if k == 1) <= 1 and len(p["filters"]) == len(p["kernels"])
 
 
+@rule("fov_kernel_covers_stride")
+def fov_kernel_covers_stride(p: Params) -> bool:
+    """The strided first layer's kernel is at least its stride (else pixels between windows are skipped
+    and the number of influencing pixels is not the span)."""
+    return p["kernels"][0] >= p["first_stride"]
+
+
 @solver("fov_and_params")
 def fov_and_params(p: Params, ctx: SolveContext) -> Solved:
     """Field of view with stride 1 everywhere and with the first layer strided; weights without biases."""
@@ -55,8 +63,11 @@ def fov_and_params(p: Params, ctx: SolveContext) -> Solved:
     fov1, terms1 = field_of_view(ks, flat)
     fov2, terms2 = field_of_view(ks, strided)
     for fov, strides in ((fov1, flat), (fov2, strided)):
-        if measured_fov(ks, strides, ctx) != fov:
-            raise AssertionError(f"formula {fov} != autograd {measured_fov(ks, strides, ctx)}")
+        count, span = measured_fov(ks, strides, ctx)
+        if span != fov:
+            raise AssertionError(f"formula {fov} != autograd span {span}")
+        if count != span:
+            raise Reject(f"only {count} of the {span} input pixels in the span influence the output")
     chans = [p["in_channels"], *p["filters"]]
     layers = [nn.Conv2d(chans[i], chans[i + 1], k, bias=False, device="meta") for i, k in enumerate(ks)]
     counts = [sum(t.numel() for t in layer.parameters()) for layer in layers]

@@ -5,7 +5,7 @@ import random
 from fractions import Fraction
 from typing import Any
 
-from . import SolveContext, Solved, drawer, solver
+from . import SolveContext, Solved, drawer, rule, solver
 from ..models import Params
 
 
@@ -31,10 +31,20 @@ def torch_rates(eta0: float, c: float, k: int, epochs: int) -> list[float]:
 
 @drawer("lr_step_epochs")
 def lr_step_epochs(rng: random.Random, params: Params) -> list[int]:
-    """Three epochs to ask about: one just before a drop, one at a drop, one later."""
+    """Three epochs in the three steps after the first drop (steps 1, 2, 3 of the 4 K plotted):
+    one at a drop, one just before the next drop, one anywhere in its step, in a random order
+    of steps. None lies in step 0, whose rate is the given eta_0."""
     k = params["K"]
-    first = rng.randint(1, 2) * k
-    return [first - 1, first, rng.randint(first + 1, 4 * k - 1)]
+    offsets = [0, k - 1, rng.randint(1, k - 2)]
+    rng.shuffle(offsets)
+    return [step * k + offset for step, offset in zip((1, 2, 3), offsets)]
+
+
+@rule("lr_epochs_spread")
+def lr_epochs_spread(p: Params) -> bool:
+    """The asked epochs lie in different steps, none in step 0 (whose rate is the given eta_0)."""
+    steps = [t // p["K"] for t in p["epochs"]]
+    return len(set(steps)) == len(steps) and min(steps) >= 1
 
 
 @solver("lr_step_decay")

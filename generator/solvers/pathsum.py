@@ -14,6 +14,7 @@ from typing import Any, Union
 
 from . import Reject, SolveContext, Solved, drawer, rule, solver
 from .common import read_printed
+from ..degenerate import same_parts
 from ..models import Params
 
 Graph = dict[str, Any]
@@ -162,6 +163,8 @@ def pathsum_gradients(p: Params, ctx: SolveContext) -> Solved:
             raise Reject(f"only one path from y to {x}")
         answers[f"grad_{x}"] = g["exact"]
         work.update({f"factored_{x}": g["factored"], f"paths_{x}": g["paths"], f"cut_{x}": g["cut"]})
+    if same_parts(answers["grad_x1"], answers["grad_x2"], {"x1": "x2"}):
+        raise Reject("dy/dx1 is dy/dx2 with the input renamed")
     return Solved(answers=answers, work=work)
 
 
@@ -193,11 +196,14 @@ def _topological(graph: Graph) -> list[str]:
 
 @rule("pathsum_graph_workable")
 def pathsum_graph_workable(p: Params) -> bool:
-    """Every neuron lies on a path from an input to y; x2 reaches y by 2 to 8 paths, x1 by 3 to 8."""
+    """Every neuron lies on a path from an input to y; x2 reaches y by 2 to 8 paths, x1 by 3 to 8;
+    x1 and x2 do not feed the same neurons (else one gradient is the other renamed)."""
     graph = p["graph"]
     on_path = {n for x in INPUTS for path in paths(graph, "y", x) for n in path}
     x1, x2 = (len(paths(graph, "y", x)) for x in INPUTS)
-    return on_path == {n[0] for n in graph["nodes"]} and 3 <= x1 <= 8 and 2 <= x2 <= 8
+    fed = consumers_of(graph)
+    return (on_path == {n[0] for n in graph["nodes"]} and 3 <= x1 <= 8 and 2 <= x2 <= 8
+            and sorted(fed["x1"]) != sorted(fed["x2"]))
 
 
 @drawer("pathsum_graph")

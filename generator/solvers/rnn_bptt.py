@@ -61,11 +61,30 @@ def spectra(W: list[list[float]]) -> dict[str, Any]:
     return {"singular_values": sv, "eig_moduli": moduli, "radius": moduli[0]}
 
 
+CASES = ("explode", "vanish", "misleading")
+
+
+def case_of(s: dict[str, Any]) -> str:
+    """explode (rho > 1), vanish (rho and the largest singular value < 1), or misleading
+    (rho < 1 although the largest singular value is above 1; the reverse cannot happen)."""
+    if s["radius"] > 1:
+        return "explode"
+    return "misleading" if s["singular_values"][0] > 1 else "vanish"
+
+
 @drawer("rnn_bptt_wh")
 def rnn_bptt_wh(rng: random.Random, params: Params, size: int = 3) -> dict[str, Any]:
-    """A recurrent matrix with two-decimal entries, shown with its singular values to two places."""
-    W = [[round(rng.uniform(-1.5, 1.5), 2) for _ in range(size)] for _ in range(size)]
-    return {"matrix": W, "singular_values": [round(v, 2) for v in spectra(W)["singular_values"]]}
+    """A recurrent matrix with two-decimal entries, shown with its singular values to two places.
+
+    The case (explode, vanish, misleading largest singular value) is drawn first, each a third of
+    the time, then matrices until one shows it clearly (spectral radius at least 0.1 from 1)."""
+    want = rng.choice(CASES)
+    scale = {"explode": 1.5, "vanish": 0.6, "misleading": 1.0}[want]
+    while True:
+        W = [[round(rng.uniform(-scale, scale), 2) for _ in range(size)] for _ in range(size)]
+        s = spectra(W)
+        if case_of(s) == want and abs(s["radius"] - 1) >= 0.1 and s["singular_values"][-1] >= 0.01:
+            return {"matrix": W, "singular_values": [round(v, 2) for v in s["singular_values"]]}
 
 
 @solver("rnn_bptt")
@@ -82,4 +101,4 @@ def rnn_bptt(p: Params, ctx: SolveContext) -> Solved:
     return Solved(answers={"behaviour": verdict, "radius": round(s["radius"], 4),
                            "singular_values": [round(v, 4) for v in s["singular_values"]]},
                   work={"terms": expanded_tex(p["T"]), "eig_moduli": [round(v, 4) for v in s["eig_moduli"]],
-                        "shown_ok": shown_ok, "misleading": misleading})
+                        "shown_ok": shown_ok, "misleading": misleading, "case": case_of(s)})
