@@ -77,3 +77,20 @@ def test_every_question_of_every_spec_converts_to_wellformed_xhtml() -> None:
             for part in item.parts:
                 for tex in (item.stem, part.question, part.solution, part.answer, *(c.text for c in part.choices)):
                     _convert(tex)   # raises on anything not well-formed
+
+
+def test_bank_text_cannot_smuggle_markup_into_a_page() -> None:
+    root = _convert(r"<script>a()</script> $\text{<script>b()</script>}$ \emph{<img src=x onerror=c()>}")
+    assert not [el for el in root.iter() if etree.QName(el).localname in ("script", "img")]
+    assert "a()" in "".join(root.itertext()) and "b()" in "".join(root.itertext())   # shown as text
+
+
+def test_no_maths_of_the_seven_specs_falls_back_to_code() -> None:
+    from export_support import SPECS
+
+    for spec in SPECS:
+        _, build = sampled(spec, 1)
+        for item in build.variants[0].items:
+            for part in item.parts:
+                root = _convert(item.stem + part.question + part.solution + part.answer)
+                assert root.find(".//code[@class='latex']") is None

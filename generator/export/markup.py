@@ -11,17 +11,37 @@ from .figures import Figures
 from .latexhtml import Converter
 
 
+MATHML_NS = "http://www.w3.org/1998/Math/MathML"
+MATHML_TAGS = {"math", "mrow", "mi", "mn", "mo", "mtext", "mspace", "ms", "msub", "msup", "msubsup", "mfrac",
+               "msqrt", "mroot", "mstyle", "merror", "mpadded", "mphantom", "mfenced", "menclose", "munder",
+               "mover", "munderover", "mtable", "mtr", "mtd", "mlabeledtr", "semantics", "annotation", "none",
+               "mprescripts", "mmultiscripts"}
+
+
 @lru_cache(maxsize=8192)
 def mathml(latex: str, display: bool) -> str:
-    """MathML from latex2mathml; LaTeX it cannot turn into well-formed MathML stays as code."""
+    """MathML from latex2mathml; LaTeX it cannot turn into safe, well-formed MathML stays as code.
+
+    latex2mathml copies `\\text{...}` through unescaped, so bank text could smuggle markup
+    (a <script>) into a page: only MathML elements, without event or link attributes, pass."""
     import latex2mathml.converter
 
     try:
         out = latex2mathml.converter.convert(latex.strip(), display="block" if display else "inline")
-        etree.fromstring(out)
-        return out
+        if _safe_mathml(etree.fromstring(out)):
+            return out
     except Exception:  # the converter raises bare exceptions of many kinds on LaTeX it lacks
-        return f'<code class="latex">{html.escape(latex.strip(), quote=False)}</code>'
+        pass
+    return f'<code class="latex">{html.escape(latex.strip(), quote=False)}</code>'
+
+
+def _safe_mathml(root: etree._Element) -> bool:
+    for el in root.iter():
+        if not isinstance(el.tag, str) or etree.QName(el).namespace != MATHML_NS or etree.QName(el).localname not in MATHML_TAGS:
+            return False
+        if any(name.lower().startswith("on") or "href" in name.lower() for name in el.attrib):
+            return False
+    return True
 
 
 def mathjax(latex: str, display: bool) -> str:
