@@ -124,6 +124,28 @@ def build(
     typer.echo(f"built {len(result.documents)} PDFs in {result.folder}")
 
 
+@app.command()
+@user_errors
+def export(
+    spec: Optional[Path] = typer.Argument(None, help="Exam spec YAML (default: bank/exams/default.yaml)."),
+    seed: int = typer.Option(..., "--seed", help="Exam seed: the same seed gives the same variants as `build`."),
+    fmt: str = typer.Option(..., "--format", help="moodle, qti, amc, csv, json or html."),
+    variants: int = typer.Option(1, "--variants", min=1, max=999, help="How many variants."),
+    roster: Optional[Path] = typer.Option(None, "--roster", help="CSV of students (id,name): one variant each."),
+    out: Path = typer.Option(Path("output"), "--out", help="Output folder."),
+    device: str = typer.Option("cpu", "--device", help="Torch device for solvers: cpu, cuda or auto."),
+) -> None:
+    """Export the variants for an LMS, a scanner or graders into OUT/<exam-id>-seed<SEED>-<FORMAT>/."""
+    from .export.run import ExportOptions, export as run_export
+    from .paths import default_spec
+    from .progress import BarReporter
+
+    options = ExportOptions(spec or default_spec(), seed, fmt, variants, out, roster, device)
+    with BarReporter() as reporter:
+        result = run_export(options, reporter)
+    typer.echo(f"exported {len(result.files)} file(s) in {result.folder}")
+
+
 @app.command("list")
 @user_errors
 def list_templates(

@@ -164,6 +164,15 @@ class Pick:
     as_choice: bool = False
 
 
+@dataclass(frozen=True)
+class RenderedOption:
+    """A multiple-choice option as shown (rendered LaTeX), with its verdict and reason for exports."""
+
+    text: str
+    correct: bool
+    why: str = ""
+
+
 @dataclass
 class RenderedPart:
     label: str
@@ -172,6 +181,10 @@ class RenderedPart:
     solution: str
     answer: str
     space: str = "4cm"
+    index: int = 0                                    # the template part it renders
+    prompt: str = ""                                  # the question without its options (exports)
+    options: list[RenderedOption] = field(default_factory=list)
+    work: str = ""                                    # the solution without the options' verdicts
 
 
 @dataclass

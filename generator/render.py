@@ -11,7 +11,7 @@ from pylatex.utils import escape_latex
 
 from .errors import RenderError
 from .latexfmt import FILTERS, roman, tex
-from .models import Instance, Part, Pick, RenderedPart, RenderedQuestion, RenderedSection
+from .models import Instance, Part, Pick, RenderedOption, RenderedPart, RenderedQuestion, RenderedSection
 from .paths import templates_dir
 from .sandbox import MAX_DOCUMENT, MAX_TEXT, BoundedSandbox, SandboxLimit, render_bounded
 
@@ -107,6 +107,7 @@ def render_part(instance: Instance, index: int, label: str, marks: float,
     q_ctx, s_ctx = _contexts(instance, index, labels)
     question = render_text(part.question, q_ctx, f"{where}.question")
     solution = render_text(part.solution, s_ctx, f"{where}.solution") if part.solution else ""
+    prompt, work = question, solution
     options = q_ctx["options"]
     if options:
         question += _options_tex(options, False, q_ctx, f"{where}.options")
@@ -114,7 +115,9 @@ def render_part(instance: Instance, index: int, label: str, marks: float,
     answer = render_text(part.answer, s_ctx, f"{where}.answer")
     if options and not part.options:  # a numeric part asked as multiple choice: the key gives the label
         answer = f"{s_ctx['correct']}) {answer}"
-    return RenderedPart(label, marks, question, solution.strip(), answer, part.space)
+    shown = [RenderedOption(render_text(o["text"], q_ctx, f"{where}.options"), o["correct"],
+                            render_text(o["why"], s_ctx, f"{where}.options") if o["why"] else "") for o in options]
+    return RenderedPart(label, marks, question, solution.strip(), answer, part.space, index, prompt, shown, work)
 
 
 def _part_marks(pick: Pick, parts: list[int]) -> list[float]:

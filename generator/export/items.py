@@ -1,0 +1,127 @@
+"""The one intermediate every export reads: variants → questions → parts, built once.
+
+Text stays LaTeX here (as the bank writes it); each format converts it its own way. A part is
+`numeric` (one value), `numeric-multi` (a matrix or a shape: several values), `choice`
+(multiple choice) or `open` (short answer, essay, code, symbolic), by what its answer holds.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..models import ExamSpec, Instance, RenderedPart, RenderedQuestion, Variant
+from ..render import plain
+from .answer_key import describe
+from .values import Value, confirmed, printed_values, settle, solver_numbers
+
+GRADED_KINDS = ("numeric",)  # kinds whose printed answers are numbers to grade automatically
+
+
+@dataclass(frozen=True)
+class Choice:
+    text: str
+    correct: bool
+    why: str = ""
+
+
+@dataclass(frozen=True)
+class ItemPart:
+    """One answerable part: `label` as printed ("1a"), LaTeX texts, and what grades it."""
+
+    label: str
+    own: str          # the template's own label for the part ("" for a one-part question)
+    marks: float
+    kind: str
+    question: str
+    solution: str
+    answer: str
+    values: tuple[Value, ...] = ()
+    choices: tuple[Choice, ...] = ()
+    multiple: bool = False
+
+
+@dataclass(frozen=True)
+class Item:
+    """One question of one variant: a family's instance with its stem and parts."""
+
+    number: int
+    family: str
+    title: str
+    source: str
+    section: str
+    stem: str
+    stem_solution: str
+    parts: tuple[ItemPart, ...]
+    record: dict[str, Any] = field(default_factory=dict, compare=False)
+
+    @property
+    def marks(self) -> float:
+        return sum(p.marks for p in self.parts)
+
+
+@dataclass(frozen=True)
+class ExportVariant:
+    number: int
+    code: str
+    student_id: str | None
+    student_name: str | None
+    items: tuple[Item, ...]
+
+    @property
+    def name(self) -> str:
+        """What names this variant's files: the student's id, else variant-NN."""
+        return self.student_id or f"variant-{self.number:02d}"
+
+
+@dataclass(frozen=True)
+class ExportBuild:
+    spec: ExamSpec
+    seed: int
+    variants: tuple[ExportVariant, ...]
+
+
+def export_build(spec: ExamSpec, seed: int, variants: list[Variant]) -> ExportBuild:
+    """The intermediate for every format, from the sampled and rendered variants."""
+    return ExportBuild(spec, seed, tuple(_variant(v) for v in variants))
+
+
+def _variant(variant: Variant) -> ExportVariant:
+    items = []
+    for number, (section, instances) in enumerate(zip(variant.sections, variant.instances), start=1):
+        for question, instance in zip(section.questions, instances):
+            items.append(_item(number, section.title, question, instance))
+    student = variant.student
+    return ExportVariant(variant.number, variant.code, student.id if student else None,
+                         student.name if student else None, tuple(items))
+
+
+def _item(number: int, section: str, question: RenderedQuestion, instance: Instance) -> Item:
+    truth = solver_numbers(plain(instance.answers))
+    parts = tuple(_part(number, p, instance, truth) for p in question.parts)
+    return Item(number, instance.template.id, instance.template.title, question.source, section,
+                question.stem, question.stem_solution, parts, describe(instance))
+
+
+def _part(number: int, part: RenderedPart, instance: Instance, truth: list[float]) -> ItemPart:
+    label = f"{number}{part.label}"
+    own = instance.template.parts[part.index].label or ""
+    common = dict(label=label, own=own, marks=part.marks, question=part.prompt or part.question,
+                  solution=part.work if part.options else part.solution, answer=part.answer)
+    if part.options:
+        multiple = instance.template.parts[part.index].multiple
+        choices = tuple(Choice(o.text, o.correct, o.why) for o in part.options)
+        return ItemPart(kind="choice", choices=choices, multiple=multiple, **common)
+    values = printed_values(part.answer) if instance.template.kind in GRADED_KINDS else []
+    if confirmed(values, truth):
+        kind = "numeric" if len(values) == 1 else "numeric-multi"
+        return ItemPart(kind=kind, values=tuple(settle(values, truth)), **common)
+    return ItemPart(kind="open", **common)
+
+
+def families(build: ExportBuild) -> dict[str, list[tuple[ExportVariant, Item]]]:
+    """Every variant's item of each family, by family id in first-seen order (one LMS category each)."""
+    out: dict[str, list[tuple[ExportVariant, Item]]] = {}
+    for variant in build.variants:
+        for item in variant.items:
+            out.setdefault(item.family, []).append((variant, item))
+    return out
