@@ -9,7 +9,7 @@ from typing import Any
 
 from .domains import check_domain
 from .errors import BankError
-from .models import Option, Part, Preset, Source, Template
+from .models import MarkingPoint, Option, Part, Preset, Source, Template
 from .paths import bank_dir
 from .schema import Problems, check_marks, expect, is_slug, one_of, unknown_keys
 from .solvers import RULES, SOLVERS, load_all
@@ -20,9 +20,9 @@ PAPERS = ("glasgow-compsci5103-2023", "imperial-comp70010-2023", "oslo-in5400-20
           "oslo-inf5860-2019", "fast-cs4045", "original")
 TOP_KEYS = {"id", "title", "topics", "kind", "source", "also_in", "params", "rules", "solver",
             "presets", "question", "solution", "marks", "answer", "parts", "options", "draw",
-            "shuffle", "multiple", "space", "answers", "degenerate", "balance", "mistakes"}
+            "shuffle", "multiple", "space", "answers", "degenerate", "balance", "mistakes", "marking"}
 PART_KEYS = {"label", "marks", "question", "solution", "answer", "options", "draw", "shuffle",
-             "multiple", "space", "when"}
+             "multiple", "space", "when", "marking"}
 
 
 JINJA_TAGS = re.compile(r"<%.*?%>|<<.*?>>|<#.*?#>", re.S)
@@ -76,6 +76,32 @@ def _options(problems: Problems, data: Any, where: str) -> tuple[Option, ...]:
     return tuple(out)
 
 
+def _marking(problems: Problems, data: Any, marks: float | None, where: str) -> tuple[MarkingPoint, ...]:
+    """A part's marking guide: a list of {points, text}; its points must add up to the part's marks."""
+    if data is None:
+        return ()
+    if not isinstance(data, list) or not data:
+        problems.add(where, "expected a non-empty list of {points, text}")
+        return ()
+    out = []
+    for i, item in enumerate(data):
+        w = f"{where}[{i}]"
+        if not isinstance(item, dict):
+            problems.add(w, "expected a mapping with points and text")
+            continue
+        unknown_keys(problems, item, {"points", "text"}, w)
+        points = expect(problems, item, "points", float, w)
+        text = expect(problems, item, "text", str, w)
+        if points is not None and points <= 0:
+            problems.add(f"{w}.points", f"must be positive, got {points:g}")
+        elif points is not None and text is not None:
+            out.append(MarkingPoint(float(points), text))
+    total = sum(p.points for p in out)
+    if marks is not None and len(out) == len(data) and abs(total - marks) > 1e-9:
+        problems.add(where, f"the points add up to {total:g}, not the part's {marks:g} marks")
+    return tuple(out)
+
+
 def _part(problems: Problems, data: dict, where: str, label: str | None) -> Part | None:
     marks = expect(problems, data, "marks", float, where)
     question = expect(problems, data, "question", str, where)
@@ -94,10 +120,12 @@ def _part(problems: Problems, data: dict, where: str, label: str | None) -> Part
     if options and draw and draw > len(options):
         problems.add(f"{where}.draw", f"draws {draw} of only {len(options)} options")
     when = expect(problems, data, "when", str, where, required=False)
+    marking = _marking(problems, data.get("marking"), marks, f"{where}.marking" if where else "marking")
     if marks is None or question is None:
         return None
     return Part(label, float(marks), question, solution, answer or "<< correct >>", options, draw,
-                bool(data.get("shuffle", True)), multiple, str(data.get("space", "1.5cm" if options else "4cm")), when)
+                bool(data.get("shuffle", True)), multiple, str(data.get("space", "1.5cm" if options else "4cm")), when,
+                marking)
 
 
 def _parts(problems: Problems, data: dict) -> tuple[Part, ...]:

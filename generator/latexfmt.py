@@ -27,6 +27,16 @@ def dec(x: Any, places: int = 4) -> str:
     return "0" if text in ("-0", "") else text
 
 
+def fixed(x: Any, places: int = 2) -> str:
+    """A decimal at exactly `places` places, trailing zeros kept (1.00, 7.75, 0.7860): what a question
+    that asks for a precision prints."""
+    value = float(x.item() if _is_tensor(x) else x)
+    if math.isinf(value) or math.isnan(value):
+        return dec(value, places)
+    text = f"{value:.{places}f}"
+    return text[1:] if text.startswith("-") and float(text) == 0 else text
+
+
 def _frac(p: int, q: int) -> str:
     sign = "-" if p * q < 0 else ""
     return f"{sign}\\frac{{{abs(p)}}}{{{abs(q)}}}"
@@ -67,8 +77,20 @@ def num(x: Any, places: int = 4) -> str:
     return dec(x, places)
 
 
-def matrix(m: Sequence[Sequence[Any]] | Any, places: int = 4, env: str = "bmatrix") -> str:
-    """A matrix (or a vector, as a column) in a LaTeX matrix environment."""
+def factor(x: Any, places: int = 4) -> str:
+    """A number as a factor or a term after an operator: negatives in brackets, (-0.162)."""
+    text = num(x, places)
+    return f"({text})" if text.startswith("-") else text
+
+
+def mul(factors: Sequence[Any], places: int = 4) -> str:
+    """A product written out, negative factors in brackets: 0.5 \\cdot (-0.162)."""
+    return r" \cdot ".join(factor(x, places) for x in factors)
+
+
+def matrix(m: Sequence[Sequence[Any]] | Any, places: int | None = None, env: str = "bmatrix") -> str:
+    """A matrix (or a vector, as a column) in a LaTeX matrix environment; with `places`, every number
+    at exactly that precision (a column of 0.7860 and 1.0000), without, as `num` prints it."""
     if _is_tensor(m):
         m = m.tolist()
     rows = [list(r) if isinstance(r, (list, tuple)) or _is_tensor(r) else [r] for r in m]
@@ -76,14 +98,19 @@ def matrix(m: Sequence[Sequence[Any]] | Any, places: int = 4, env: str = "bmatri
     return f"\\begin{{{env}}} {body} \\end{{{env}}}"
 
 
-def _cell(c: Any, places: int) -> str:
-    """Symbols and fractions exactly (a matrix has no room for '≈'), other numbers as `num` does."""
-    return exact(c) if _is_sympy(c) and (not c.is_number or c.is_Rational) else num(c, places)
+def _cell(c: Any, places: int | None) -> str:
+    """Symbols exactly; at a fixed precision when one is asked; else fractions exactly (a matrix has
+    no room for '≈') and other numbers as `num` does."""
+    if _is_sympy(c) and not c.is_number:
+        return exact(c)
+    if places is not None and not isinstance(c, (bool, str)):
+        return fixed(c, places)
+    return exact(c) if _is_sympy(c) and c.is_Rational else num(c)
 
 
-def vec(v: Sequence[Any], places: int = 4) -> str:
-    """A row vector in round brackets: (1, -2, 0.5)."""
-    return "(" + ", ".join(num(x, places) for x in v) + ")"
+def vec(v: Sequence[Any], places: int | None = None) -> str:
+    """A row vector in round brackets: (1, -2, 0.5); with `places`, each at exactly that precision."""
+    return "(" + ", ".join(num(x) if places is None else fixed(x, places) for x in v) + ")"
 
 
 def shape(t: Sequence[int]) -> str:
@@ -122,5 +149,5 @@ def torch_layer(layer: dict) -> str:
     return code(layer)
 
 
-FILTERS = {"torch_layer": torch_layer, "num": num, "dec": dec, "exact": exact, "matrix": matrix, "vec": vec, "shape": shape,
+FILTERS = {"torch_layer": torch_layer, "num": num, "dec": dec, "fixed": fixed, "factor": factor, "mul": mul, "exact": exact, "matrix": matrix, "vec": vec, "shape": shape,
            "times": times, "tex": tex, "marks": marks, "letter": letter, "roman": roman}

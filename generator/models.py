@@ -42,6 +42,14 @@ class Option:
 
 
 @dataclass(frozen=True)
+class MarkingPoint:
+    """One point of a marking guide: its share of the part's marks and what earns it (LaTeX)."""
+
+    points: float
+    text: str
+
+
+@dataclass(frozen=True)
 class Part:
     """One answerable part of a question: its marks, text, worked solution and key entry."""
 
@@ -56,6 +64,7 @@ class Part:
     multiple: bool = False           # several options may be correct
     space: str = "4cm"               # answer space left in the exam
     when: str | None = None          # a parameter that must be truthy for the part to be asked
+    marking: tuple[MarkingPoint, ...] = ()  # the guide; its points add up to `marks` and rescale with them
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,6 @@ from typing import Any, Iterator
 
 import jinja2
 from jinja2.sandbox import SandboxedEnvironment
-from pylatex.utils import escape_latex
 
 from .errors import RenderError
 from .latexfmt import FILTERS, roman, tex
@@ -112,12 +111,35 @@ def render_part(instance: Instance, index: int, label: str, marks: float,
     if options:
         question += _options_tex(options, False, q_ctx, f"{where}.options")
         solution = _options_tex(options, True, s_ctx, f"{where}.options") + "\n\n" + solution
+    if part.marking:
+        solution += "\n\n" + marking_guide(part, marks, s_ctx, where)
     answer = render_text(part.answer, s_ctx, f"{where}.answer")
     if options and not part.options:  # a numeric part asked as multiple choice: the key gives the label
         answer = f"{s_ctx['correct']}) {answer}"
     shown = [RenderedOption(render_text(o["text"], q_ctx, f"{where}.options"), o["correct"],
                             render_text(o["why"], s_ctx, f"{where}.options") if o["why"] else "") for o in options]
     return RenderedPart(label, marks, question, solution.strip(), answer, part.space, index, prompt, shown, work)
+
+
+def scaled_points(points: list[float], total: float, step: float = 0.25) -> list[float]:
+    """Shares rescaled to add up to `total`, on a grid of `step`; the largest share absorbs the rounding."""
+    own = sum(points)
+    if own == 0 or abs(own - total) < 1e-9:
+        return list(points)
+    scaled = [round(p * total / own / step) * step for p in points]
+    largest = max(range(len(points)), key=lambda i: points[i])
+    scaled[largest] += total - sum(scaled)
+    if min(scaled) <= 0:  # too coarse a grid for this many shares: keep exact proportions
+        return [p * total / own for p in points]
+    return scaled
+
+
+def marking_guide(part: Part, marks: float, ctx: dict[str, Any], where: str) -> str:
+    """The part's marking guide for the marks this exam gives it, from templates/partials/marking.tex.j2."""
+    shares = scaled_points([m.points for m in part.marking], marks)
+    points = [{"points": s, "text": render_text(m.text, ctx, f"{where}.marking[{i}].text")}
+              for i, (s, m) in enumerate(zip(shares, part.marking))]
+    return render_document("partials/marking.tex.j2", points=points).strip()
 
 
 def _part_marks(pick: Pick, parts: list[int]) -> list[float]:
@@ -153,7 +175,7 @@ def _with_erratum(solution: str, instance: Instance) -> str:
     preset = instance.template.presets.get(instance.preset or "")
     if preset is None or not preset.erratum:
         return solution
-    note = rf"\emph{{On the original paper ({escape_latex(preset.name)}):}} {escape_latex(preset.erratum)}"
+    note = rf"\emph{{On the original paper:}} {preset.erratum}"  # bank text is LaTeX, as every other field
     return rf"{solution}\par {note}" if solution else note
 
 

@@ -1,6 +1,7 @@
 """The spec stage: load and validate an exam spec (bank/exams/<id>.yaml)."""
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -11,7 +12,7 @@ from .yamlsafe import read_yaml
 
 SPEC_KEYS = {"id", "title", "institution", "course", "date", "duration", "instructions",
              "sections", "marks_unit", "total_marks", "preset_prefix", "doc"}
-SECTION_KEYS = {"title", "intro", "shuffle", "questions"}
+SECTION_KEYS = {"title", "intro", "shuffle", "questions", "separate"}
 ITEM_KEYS = {"template", "topic", "kind", "pool", "draw", "preset", "marks", "parts", "as"}
 ITEM_AS = ("multiple-choice",)  # `as: multiple-choice`: numeric parts with mistake distractors
 
@@ -51,10 +52,20 @@ def _item(problems: Problems, data: Any, where: str) -> ItemSpec | None:
                     as_choice=asked_as == "multiple-choice")
 
 
-def _section(problems: Problems, data: Any, where: str) -> SectionSpec | None:
+def _separate(section: SectionSpec, separate: bool | None) -> list[SectionSpec]:
+    """A section that draws several templates prints each draw as a question of its own (unrelated
+    templates are not parts of one question); `separate: false` keeps them as parts. Each keeps the intro."""
+    several = any(item.draw > 1 and not item.template for item in section.items)
+    if not (several if separate is None else separate):
+        return [section]
+    singles = [replace(item, draw=1) for item in section.items for _ in range(item.draw)]
+    return [SectionSpec(section.title, (item,), False, section.intro) for item in singles]
+
+
+def _section(problems: Problems, data: Any, where: str) -> list[SectionSpec]:
     if not isinstance(data, dict):
         problems.add(where, "expected a mapping with title and questions")
-        return None
+        return []
     unknown_keys(problems, data, SECTION_KEYS, where)
     title = expect(problems, data, "title", str, where)
     raw = expect(problems, data, "questions", list, where) or []
@@ -63,7 +74,8 @@ def _section(problems: Problems, data: Any, where: str) -> SectionSpec | None:
     items = [_item(problems, q, f"{where}.questions[{i}]") for i, q in enumerate(raw)]
     shuffle = expect(problems, data, "shuffle", bool, where, required=False) or False
     intro = expect(problems, data, "intro", str, where, required=False) or ""
-    return SectionSpec(title or "", tuple(i for i in items if i), shuffle, intro)
+    separate = expect(problems, data, "separate", bool, where, required=False)
+    return _separate(SectionSpec(title or "", tuple(i for i in items if i), shuffle, intro), separate)
 
 
 def parse_spec(path: Path, data: Any) -> ExamSpec:
@@ -89,7 +101,7 @@ def parse_spec(path: Path, data: Any) -> ExamSpec:
         raise SpecError(problems.message())
     return ExamSpec(str(exam_id), strings["title"], strings["institution"],
                     strings["course"], strings["date"], strings["duration"],
-                    tuple(map(str, instructions)), tuple(s for s in sections if s), path,
+                    tuple(map(str, instructions)), tuple(s for group in sections for s in group), path,
                     strings["marks_unit"] or "marks", None if total is None else float(total),
                     strings["preset_prefix"])
 

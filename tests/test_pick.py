@@ -36,8 +36,9 @@ def test_every_shipped_spec_is_valid() -> None:
 
 
 def test_topic_and_pool_draws_avoid_named_templates() -> None:
-    s = spec([{"title": "A", "questions": ["conv2d-params", {"topic": "cnn", "draw": 2}]},
-              {"title": "B", "questions": [{"pool": ["cross-entropy", "self-attention", "conv2d-params"], "draw": 2}]}])
+    s = spec([{"title": "A", "separate": False, "questions": ["conv2d-params", {"topic": "cnn", "draw": 2}]},
+              {"title": "B", "separate": False,
+               "questions": [{"pool": ["cross-entropy", "self-attention", "conv2d-params"], "draw": 2}]}])
     for variant in range(1, 6):
         picked = ids(pick_questions(s, load_bank(), 4, variant))
         flat = [t for section in picked for t in section]
