@@ -3,6 +3,7 @@ LaTeX templates ship inside the wheel and are found through importlib.resources.
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 import sysconfig
@@ -33,7 +34,10 @@ def _sh(*cmd: object, cwd: Path | None = None, env: dict | None = None) -> str:
 def installed(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A fresh virtual environment with examgen's wheel; its dependencies come from this one."""
     tmp = tmp_path_factory.mktemp("wheel")
-    _sh(sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "--no-build-isolation", "-w", tmp / "dist", ROOT)
+    source = tmp / "src"  # a clean copy: an in-tree build/ could carry stale modules into the wheel
+    shutil.copytree(ROOT, source, ignore=shutil.ignore_patterns(
+        ".venv", ".git", "build", "output", "*.egg-info", "__pycache__", ".pytest_cache", ".hypothesis"))
+    _sh(sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "--no-build-isolation", "-w", tmp / "dist", source)
     wheel = next((tmp / "dist").glob("examgen-*.whl"))
     env_dir = tmp / "env"
     _sh(sys.executable, "-m", "venv", "--without-pip", env_dir)
