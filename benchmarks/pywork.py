@@ -26,7 +26,10 @@ def render_sources(build, spec, variants, folder: Path) -> bool:
     write = getattr(build, "write_sources", None)
     if write is None:
         return False
-    known = {"spec": spec, "seed": SEED, "variants": variants, "stage": folder, "folder": folder}
+    known = {"spec": spec, "seed": SEED, "variants": variants, "stage": folder, "folder": folder,
+             "bundled": len(variants) > 1}
+    if hasattr(build, "page_for"):  # the one-run layout renders pages (a variant's printable form)
+        known["pages"] = [build.page_for(spec, v) for v in variants]
     params = inspect.signature(write).parameters
     if not all(name in known for name, p in params.items() if p.default is inspect.Parameter.empty):
         return False

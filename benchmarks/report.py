@@ -58,7 +58,8 @@ def _row(r: Row) -> str:
             f"{f.cpu_s:.1f} | {' | '.join(amc)} | {ratio(e.wall_s, f.wall_s)} |")
 
 
-def section(rows: list[Row], pywork: dict, info: dict[str, str], command: str, runs: int, when: str) -> str:
+def section(rows: list[Row], pywork: dict, info: dict[str, str], command: str, runs: int, when: str,
+            note: str = "") -> str:
     lines = ["## Build speed (issue 10): examgen, the floor and auto-multiple-choice", "",
              f"`{command}`, run on {when}: {runs} run(s) of each measurement, examgen, floor and AMC "
              "alternating, medians shown. What each column means: benchmarks/README.md.", "", *table(rows), ""]
@@ -71,7 +72,17 @@ def section(rows: list[Row], pywork: dict, info: dict[str, str], command: str, r
     if checks:
         lines += ["", "AMC output checked with pdfinfo and its layout file: " + "; ".join(checks) + "."]
     lines += ["", "Machine: " + "; ".join(f"{k}: {v}" for k, v in info.items()) + "."]
+    lines += ["", note] if note else []
     return "\n".join(lines) + "\n"
+
+
+def busy_note(loads: list[float], cores: int) -> str:
+    """A warning when other work shared the cores: the 1-minute load at start or end above their count."""
+    if max(loads, default=0.0) <= cores:
+        return ""
+    return (f"**The machine was busy** (1-minute load up to {max(loads):.1f} on {cores} cores, from other work "
+            "than this benchmark): every time here is inflated by an unknown factor, wall time most. "
+            "Rerun on a quiet machine before quoting these figures.")
 
 
 def machine() -> dict[str, str]:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import shlex
 import shutil
 import subprocess
@@ -26,7 +27,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from amc import ensure_amc, time_amc  # noqa: E402
 from floor import build_folder, cores, time_floor  # noqa: E402
 from measure import Command, Sample, median_sample, timed  # noqa: E402
-from report import Row, load, machine, replace_section, section  # noqa: E402
+from report import Row, busy_note, load, machine, replace_section, section  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 DEMO = ROOT / "bank" / "exams" / "demo.yaml"
@@ -97,7 +98,7 @@ def command_line(argv: list[str]) -> str:
 def main(argv: list[str] | None = None) -> None:
     argv = sys.argv[1:] if argv is None else argv
     args = parse_args(argv)
-    info, when = machine(), time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
+    info, when, start_load = machine(), time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), os.getloadavg()[0]
     amc = None if args.no_amc else ensure_amc()
     rows = []
     with tempfile.TemporaryDirectory(prefix="examgen-bench-") as tmp:
@@ -106,7 +107,8 @@ def main(argv: list[str] | None = None) -> None:
             rows.append(measure_count(count, args.runs, Path(tmp), amc))
     pywork = python_work(args.pywork_variants)
     info["load average (1, 5, 15 min) at end"] = load()
-    body = section(rows, pywork, info, command_line(argv), args.runs, when)
+    note = busy_note([start_load, os.getloadavg()[0]], cores())
+    body = section(rows, pywork, info, command_line(argv), args.runs, when, note)
     old = args.out.read_text(encoding="utf-8") if args.out.exists() else ""
     args.out.write_text(replace_section(old, body), encoding="utf-8")
     print(body)

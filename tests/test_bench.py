@@ -136,6 +136,11 @@ def test_section_states_command_machine_and_python_work() -> None:
     assert "`make bench`" in text and "**15.0 ms**" in text and "nproc: 2" in text and "10 variants → 21 .tex" in text
 
 
+def test_busy_machine_is_flagged() -> None:
+    assert report.busy_note([0.4, 1.9], 2) == ""
+    assert "busy" in report.busy_note([6.98, 11.28], 2) and "11.3 on 2 cores" in report.busy_note([6.98, 11.28], 2)
+
+
 def test_machine_facts_parse(tmp_path: Path) -> None:
     (tmp_path / "cpuinfo").write_text("processor\t: 0\nmodel name\t: AMD EPYC 7B13\n")
     (tmp_path / "meminfo").write_text("MemTotal:       24641536 kB\n")
@@ -150,6 +155,9 @@ def test_render_sources_follows_the_build_signature(tmp_path: Path) -> None:
     calls = []
     today = types.SimpleNamespace(write_sources=lambda spec, seed, variants, stage: calls.append(stage))
     assert pywork.render_sources(today, "spec", [], tmp_path / "a") and calls == [tmp_path / "a"]
+    one_run = types.SimpleNamespace(page_for=lambda spec, v: f"page {v}",
+                                    write_sources=lambda spec, seed, pages, stage, bundled: calls.append((pages, bundled)))
+    assert pywork.render_sources(one_run, "spec", [1, 2], tmp_path / "d") and calls[-1] == (["page 1", "page 2"], True)
     changed = types.SimpleNamespace(write_sources=lambda spec, variants, stage, roster: None)
     assert not pywork.render_sources(changed, "spec", [], tmp_path / "b")
     assert not pywork.render_sources(types.SimpleNamespace(), "spec", [], tmp_path / "c")
