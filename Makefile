@@ -30,8 +30,9 @@ test: setup
 check: setup
 	$(BIN)/examgen check --samples 200
 
+# make bench BENCH_ARGS="--large --runs 3" adds 200 variants (see benchmarks/README.md)
 bench: setup
-	$(BIN)/python benchmarks/run.py
+	$(BIN)/python benchmarks/run.py $(BENCH_ARGS)
 
 clean:
 	rm -rf output .pytest_cache

@@ -1,116 +1,117 @@
-"""Benchmarks: `examgen check` throughput per template, and `examgen build` of the demo exam with
-1, 10 and 30 variants (wall time, peak RSS). Writes BENCHMARKS.md at the repository root.
+"""Build speed (issue 10): examgen's build of the demo spec against the floor and auto-multiple-choice.
 
-    .venv/bin/python benchmarks/run.py [--samples 200] [--variants 1,10,30]
+    make bench                                  # = .venv/bin/python benchmarks/run.py
+    .venv/bin/python benchmarks/run.py --variants 1,10,40 --runs 3 [--large] [--no-amc]
+
+For each variant count and each run, in this order: `examgen build bank/exams/demo.yaml` (wall,
+CPU of the process and its children, peak RSS), the floor on the .tex files that build left, and
+auto-multiple-choice preparing as many copies of benchmarks/amc/demo-amc.tex. Then the Python work
+per variant in-process. Medians go into BENCHMARKS.md's build-speed section (between its markers);
+benchmarks/README.md explains every number.
 """
 from __future__ import annotations
 
 import argparse
 import json
 import os
-import platform
-import resource
+import shlex
+import shutil
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from amc import ensure_amc, time_amc  # noqa: E402
+from floor import build_folder, cores, time_floor  # noqa: E402
+from measure import Command, Sample, median_sample, timed  # noqa: E402
+from report import Row, busy_note, load, machine, replace_section, section  # noqa: E402
+
 ROOT = Path(__file__).resolve().parent.parent
-EXAMGEN = [sys.executable, "-m", "examgen"]
 DEMO = ROOT / "bank" / "exams" / "demo.yaml"
+SEED = 7
+LARGE = 200
 
 
-def timed_child(cmd: list[str]) -> dict[str, float]:
-    """Run one command in a fresh helper process; its wall time and its children's peak RSS."""
-    helper = [sys.executable, __file__, "--child", json.dumps(cmd)]
-    out = subprocess.run(helper, cwd=ROOT, capture_output=True, text=True, check=True)
-    return json.loads(out.stdout.strip().splitlines()[-1])
+def counts(text: str) -> list[int]:
+    """`1,10,40` → [1, 10, 40]; each a positive whole number."""
+    values = [int(v) for v in text.split(",") if v.strip()]
+    if not values or any(v < 1 for v in values):
+        raise argparse.ArgumentTypeError(f"expected counts like 1,10,40, got {text!r}")
+    return values
 
 
-def child(cmd: list[str]) -> None:
-    """Inside the helper: run `cmd`, then print wall time and peak RSS of what it ran (KiB on Linux)."""
-    start = time.perf_counter()
-    run = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True)
-    wall = time.perf_counter() - start
-    if run.returncode not in (0, 1):
-        sys.exit(f"{cmd}: exit {run.returncode}\n{run.stderr[-2000:]}")
-    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    print(json.dumps({"wall_s": wall, "peak_rss_mib": peak / 1024, "rc": run.returncode}))
-
-
-def check_throughput(samples: int) -> list[dict[str, object]]:
-    """Per template: seconds for `samples` seeds (sampling, solving, checkers, rendering; no LaTeX)."""
-    from examgen.check import check_bank
-
-    check_bank(samples=1, compile_pdf=False)  # warm up: imports of torch, sympy and the solvers
-    report = check_bank(samples=samples, compile_pdf=False)
-    return [{"id": t.id, "samples": t.samples, "seconds": t.seconds,
-             "rate": t.samples / t.seconds if t.seconds else float("inf"), "ok": t.ok}
-            for t in report.templates]
-
-
-def build_runs(variants: list[int]) -> list[dict[str, float]]:
-    rows = []
-    for count in variants:
-        with tempfile.TemporaryDirectory(prefix="examgen-bench-") as out:
-            cmd = [*EXAMGEN, "build", str(DEMO), "--seed", "7", "--variants", str(count), "--out", out]
-            rows.append({"variants": count, **timed_child(cmd)})
-    return rows
-
-
-def machine() -> dict[str, str]:
-    import torch
-
-    cpu = next((line.split(":", 1)[1].strip() for line in _cpuinfo() if line.startswith("model name")), "?")
-    return {"nproc": str(os.cpu_count()), "cpu": cpu, "python": platform.python_version(),
-            "torch": torch.__version__, "platform": platform.platform(),
-            "load average at start": f"{os.getloadavg()[0]:.1f}"}  # the machine may be shared
-
-
-def _cpuinfo() -> list[str]:
-    path = Path("/proc/cpuinfo")
-    return path.read_text().splitlines() if path.exists() else []
-
-
-def markdown(args: argparse.Namespace, info: dict[str, str], rates: list[dict], full: dict, builds: list[dict]) -> str:
-    lines = ["# Benchmarks", "", f"Produced by `.venv/bin/python benchmarks/run.py --samples {args.samples} "
-             f"--variants {','.join(map(str, args.variants))}` on {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}.",
-             "", "Machine: " + ", ".join(f"{k} {v}" for k, v in info.items()) + ".", "",
-             f"## `examgen check` throughput ({args.samples} seeds per template, no LaTeX)", "",
-             "| template | samples | seconds | samples/s | passed |", "|---|---:|---:|---:|---|"]
-    lines += [f"| {r['id']} | {r['samples']} | {r['seconds']:.2f} | {r['rate']:.0f} | {'yes' if r['ok'] else 'NO'} |"
-              for r in rates]
-    total = sum(r["seconds"] for r in rates)
-    lines += ["", f"All {len(rates)} templates: {total:.1f} s in process. The whole command "
-              f"`examgen check --samples {args.samples}` (with the one batched pdflatex run, start-up included) "
-              f"took **{full['wall_s']:.1f} s** wall, peak RSS {full['peak_rss_mib']:.0f} MiB, exit status {full['rc']}.",
-              "", "## `examgen build bank/exams/demo.yaml --seed 7`", "",
-              "| variants | wall time (s) | s per variant | peak RSS (MiB) |", "|---:|---:|---:|---:|"]
-    lines += [f"| {b['variants']} | {b['wall_s']:.1f} | {b['wall_s'] / b['variants']:.2f} | {b['peak_rss_mib']:.0f} |"
-              for b in builds]
-    lines += ["", "Timings are wall clock on this machine as it was (see the load average above); "
-              "on a shared machine they vary by a factor of two between runs.",
-              "", "Peak RSS is the largest child process (examgen itself or a pdflatex run), from "
-              "`resource.getrusage(RUSAGE_CHILDREN)` in a fresh helper process per measurement.", ""]
-    return "\n".join(lines)
-
-
-def main() -> None:
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--samples", type=int, default=200)
-    parser.add_argument("--variants", type=lambda s: [int(v) for v in s.split(",")], default=[1, 10, 30])
+    parser.add_argument("--variants", type=counts, default=[1, 10, 40], help="variant counts (default 1,10,40)")
+    parser.add_argument("--large", action="store_true", help=f"also {LARGE} variants (long on a small machine)")
+    parser.add_argument("--runs", type=int, default=3, help="runs of each measurement; medians are reported")
+    parser.add_argument("--no-amc", action="store_true", help="skip auto-multiple-choice")
+    parser.add_argument("--pywork-variants", type=int, default=40, help="variants for the Python-work figure")
     parser.add_argument("--out", type=Path, default=ROOT / "BENCHMARKS.md")
-    parser.add_argument("--child", help=argparse.SUPPRESS)
-    args = parser.parse_args()
-    if args.child:
-        return child(json.loads(args.child))
-    info = machine()
-    rates = check_throughput(args.samples)
-    full = timed_child([*EXAMGEN, "check", "--samples", str(args.samples)])
-    builds = build_runs(args.variants)
-    args.out.write_text(markdown(args, info, rates, full, builds), encoding="utf-8")
-    print(args.out.read_text())
+    args = parser.parse_args(argv)
+    if args.large and LARGE not in args.variants:
+        args.variants.append(LARGE)
+    return args
+
+
+def examgen_build(count: int, out: Path) -> Command:
+    return Command([sys.executable, "-m", "examgen", "build", str(DEMO), "--seed", str(SEED),
+                    "--variants", str(count), "--out", str(out)], str(ROOT))
+
+
+def one_run(count: int, scratch: Path, amc: str | None) -> tuple[Sample, Sample, int, Sample | None, str]:
+    """examgen, then the floor on what it built, then AMC: one run of each for `count` variants."""
+    out = scratch / f"examgen-{count}"
+    shutil.rmtree(out, ignore_errors=True)
+    built = timed([examgen_build(count, out)])
+    if built.failed:
+        raise RuntimeError(f"examgen build --variants {count} failed: run it by hand to see why")
+    floor, docs = time_floor(build_folder(out), scratch / f"floor-{count}", ROOT / "templates", cores())
+    ref, checked = time_amc(amc, scratch / f"amc-{count}", count) if amc else (None, "")
+    return built, floor, docs, ref, checked
+
+
+def measure_count(count: int, runs: int, scratch: Path, amc: str | None) -> Row:
+    results = [one_run(count, scratch, amc) for _ in range(runs)]
+    for i, (b, f, _, a, _) in enumerate(results, 1):
+        amc_text = f", AMC {a.wall_s:.1f} s / {a.cpu_s:.1f} s CPU" if a else ""
+        print(f"  {count} variants, run {i}: examgen {b.wall_s:.1f} s / {b.cpu_s:.1f} s CPU, "
+              f"floor {f.wall_s:.1f} s{amc_text}", flush=True)
+    amcs = [r[3] for r in results if r[3] is not None]
+    return Row(count, median_sample([r[0] for r in results]), median_sample([r[1] for r in results]),
+               results[-1][2], median_sample(amcs) if amcs else None, results[-1][4])
+
+
+def python_work(count: int) -> dict:
+    run = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "pywork.py"), str(count)],
+                         cwd=ROOT, capture_output=True, text=True, check=True)
+    return json.loads(run.stdout.strip().splitlines()[-1])
+
+
+def command_line(argv: list[str]) -> str:
+    return " ".join([".venv/bin/python benchmarks/run.py", *map(shlex.quote, argv)])
+
+
+def main(argv: list[str] | None = None) -> None:
+    argv = sys.argv[1:] if argv is None else argv
+    args = parse_args(argv)
+    info, when, start_load = machine(), time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), os.getloadavg()[0]
+    amc = None if args.no_amc else ensure_amc()
+    rows = []
+    with tempfile.TemporaryDirectory(prefix="examgen-bench-") as tmp:
+        for count in args.variants:
+            print(f"{count} variants...", flush=True)
+            rows.append(measure_count(count, args.runs, Path(tmp), amc))
+    pywork = python_work(args.pywork_variants)
+    info["load average (1, 5, 15 min) at end"] = load()
+    note = busy_note([start_load, os.getloadavg()[0]], cores())
+    body = section(rows, pywork, info, command_line(argv), args.runs, when, note)
+    old = args.out.read_text(encoding="utf-8") if args.out.exists() else ""
+    args.out.write_text(replace_section(old, body), encoding="utf-8")
+    print(body)
 
 
 if __name__ == "__main__":
