@@ -41,6 +41,18 @@ def test_a_guide_that_does_not_add_up_fails_the_loader_naming_the_field(tmp_path
         parse_template(tmp_path / "guide-demo.yaml", data)
 
 
+def test_check_fails_a_guide_that_does_not_add_up_with_one_line(scratch_bank: Path) -> None:
+    from typer.testing import CliRunner
+
+    from examgen.cli import app
+
+    path = scratch_bank / "cnn" / "conv-output-volume.yaml"
+    path.write_text(path.read_text().replace("- {points: 0.5, text: 'the volume'}", "- {points: 1, text: 'the volume'}"))
+    result = CliRunner().invoke(app, ["check", "conv-output-volume", "--samples", "2", "--no-compile"])
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert "conv-output-volume.yaml: marking: the points add up to 1.5, not the part's 1 marks" in result.output
+
+
 def test_every_guide_in_the_bank_is_structured_and_adds_up() -> None:
     bank = load_bank()
     for t in bank.values():
