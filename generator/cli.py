@@ -18,6 +18,8 @@ app = typer.Typer(add_completion=False, no_args_is_help=True,
 
 
 def fail(message: str, code: int = 1) -> None:
+    message = " | ".join(line.strip() for line in message.splitlines() if line.strip())  # always one line
+    message = message.encode("utf-8", "backslashreplace").decode("utf-8")  # odd bytes from argv or a file
     typer.echo(f"examgen: error: {message}", err=True)
     raise typer.Exit(code=code)
 
