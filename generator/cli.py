@@ -126,7 +126,9 @@ def check(
     from .check import check_bank, failure_lines, report_rows
     from .progress import BarReporter, print_table
 
-    with BarReporter() as reporter:
+    from .write import stop_on_signals
+
+    with stop_on_signals(), BarReporter() as reporter:  # SIGTERM, too, stops its pdflatex
         report = check_bank(template_ids or (), samples, compile_pdf, reporter)
     if as_json:
         typer.echo(report.to_json())
