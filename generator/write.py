@@ -146,8 +146,8 @@ def stop_on_signals() -> Iterator[None]:
             return  # a second Ctrl-C while stopping changes nothing
         fired.append(signum)
         stop_all()
-        raise Interrupted(f"interrupted by {signal.Signals(signum).name}: build stopped, "
-                          "earlier output left as it was", 128 + signum)
+        raise Interrupted(f"interrupted by {signal.Signals(signum).name}: build stopped; the output "
+                          "folder holds the last complete build", 128 + signum)
 
     previous = {sig: signal.signal(sig, handler) for sig in SIGNALS}
     try:
