@@ -74,6 +74,8 @@ def _banks(folders: list[Path], trust: bool) -> "Banks":  # noqa: F821
 
 
 def fail(message: str, code: int = 1) -> None:
+    message = " | ".join(line.strip() for line in message.splitlines() if line.strip())  # always one line
+    message = message.encode("utf-8", "backslashreplace").decode("utf-8")  # odd bytes from argv or a file
     typer.echo(f"examgen: error: {message}", err=True)
     raise typer.Exit(code=code)
 
@@ -211,7 +213,9 @@ def check(
     from .check import check_bank, failure_lines, report_rows
     from .progress import BarReporter, print_table
 
-    with BarReporter() as reporter:
+    from .write import stop_on_signals
+
+    with stop_on_signals(), BarReporter() as reporter:  # SIGTERM, too, stops its pdflatex
         report = check_bank(template_ids or (), samples, compile_pdf, reporter, banks=_banks(bank, trust))
     if as_json:
         typer.echo(report.to_json())

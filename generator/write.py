@@ -32,7 +32,7 @@ _RENAME_NOREPLACE, _RENAME_EXCHANGE, _AT_FDCWD = 1, 2, -100
 @contextmanager
 def staging(final: Path) -> Iterator[Path]:
     """A fresh folder beside `final`; published over `final` if the block succeeds, removed if not."""
-    if not is_slug(final.name):
+    if not is_slug(final.name) or ".." in final.parts:
         raise OutputError(f"{final.name!r}: an output folder is a plain name inside --out")
     try:
         final.parent.mkdir(parents=True, exist_ok=True)
@@ -146,8 +146,8 @@ def stop_on_signals() -> Iterator[None]:
             return  # a second Ctrl-C while stopping changes nothing
         fired.append(signum)
         stop_all()
-        raise Interrupted(f"interrupted by {signal.Signals(signum).name}: build stopped, "
-                          "earlier output left as it was", 128 + signum)
+        raise Interrupted(f"interrupted by {signal.Signals(signum).name}: build stopped; the output "
+                          "folder holds the last complete build", 128 + signum)
 
     previous = {sig: signal.signal(sig, handler) for sig in SIGNALS}
     try:

@@ -70,6 +70,10 @@ def _check_events(text: str) -> None:
 
 def parse_yaml(text: str) -> Any:
     """Parse YAML text under this loader's limits; raises yaml.YAMLError (YamlLimit for a limit)."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as err:  # undecodable bytes from the command line arrive as surrogates
+        raise YamlLimit(text.count("\n", 0, err.start), "not valid UTF-8") from None
     _check_events(text)
     loader = SafeLoader(text)
     try:
@@ -105,9 +109,13 @@ def yaml_text(text: str, where: str) -> Any:
         return parse_yaml(text)
     except YamlLimit as err:
         raise BankError(f"{where}: line {err.line + 1}: {err.problem}") from None
+    except yaml.reader.ReaderError as err:
+        line = text.count("\n", 0, err.position) + 1
+        raise BankError(f"{where}: line {line} not valid YAML (character {chr(err.character) if isinstance(err.character, int) else err.character!r} is not allowed)") from None
     except yaml.YAMLError as err:
         mark = getattr(err, "problem_mark", None)
         line = f" line {mark.line + 1}" if mark else ""
-        raise BankError(f"{where}:{line} not valid YAML ({getattr(err, 'problem', None) or err})") from None
+        why = " ".join(str(getattr(err, "problem", None) or err).split())
+        raise BankError(f"{where}:{line} not valid YAML ({why})") from None
     except RecursionError:
         raise BankError(f"{where}: nested too deeply") from None
