@@ -345,8 +345,7 @@ def choice_problems(instance: Instance, seed: int, ctx: SolveContext, report: Te
     from .solvers.mistakes import mistake_choices
 
     try:
-        rng = seed_rng(instance.template, seed)
-        rng.random()  # not the generator the parameters came from, but one as reproducible
+        rng = rng_for("choices", instance.template.id, seed)  # reproducible, apart from the parameters' stream
         choices = mistake_choices(instance.template, instance.params, instance.solved, ctx, rng)
         tally.add_positions(instance.template, choices, " as multiple choice")
     except Reject:
