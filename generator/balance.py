@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .degenerate import lookup, numbers
-from .models import Instance
+from .models import Instance, Option, Template
 
 SHARE = 0.15              # the least share of draws any allowed outcome must have
 MIN_SAMPLES = 100         # fewer samples say too little to fail a template on
@@ -56,6 +56,14 @@ class Tally:
             if found and not isinstance(value, (str, bool)):
                 kept = self.values.setdefault(name, [])
                 kept += found[:max(0, KEPT_VALUES - len(kept))]
+
+    def add_positions(self, template: Template, choices: dict[int, list[Option]], suffix: str) -> None:
+        """Where the correct option of each single-answer part landed (1-based)."""
+        for index, options in choices.items():
+            name = f"position (part {template.parts[index].label or 'main'}{suffix})"
+            right = [i for i, o in enumerate(options) if o.correct]
+            self.counts.setdefault(name, Counter())[str(right[0] + 1)] += 1
+            self.allowed[name] = [str(i + 1) for i in range(len(options))]
 
     def ranges(self) -> dict[str, list[float]]:
         return {k: [min(v), max(v)] for k, v in self.values.items() if v}

@@ -222,7 +222,7 @@ def check_template(template: Template, samples: int, ctx: SolveContext
         _tally(report, seed, outcome, seen)
         tally.add(outcome)
         problems = instance_problems(outcome, report) + degenerate_problems(outcome)
-        problems += choice_problems(outcome, ctx, report)
+        problems += choice_problems(outcome, seed, ctx, report, tally)
         for problem in problems:
             report.fail(seed, problem)
         if first is None and not problems:
@@ -334,16 +334,20 @@ def determinism_problem(template: Template, instance: Instance, seed: int, ctx: 
 
 # --- per-instance checks -------------------------------------------------------------------------
 
-def choice_problems(instance: Instance, ctx: SolveContext, report: TemplateReport) -> list[str]:
+def choice_problems(instance: Instance, seed: int, ctx: SolveContext, report: TemplateReport,
+                    tally: Tally) -> list[str]:
     """The template's mistakes run on this instance (as `as: multiple-choice` would ask it); a crash
-    fails, too few distinct distractors is counted (the sampler then draws again)."""
+    fails, too few distinct distractors is counted (the sampler then draws again); the correct
+    option's position goes into the balance."""
     if not instance.template.mistakes:
         return []
     from .solvers import Reject
     from .solvers.mistakes import mistake_choices
 
     try:
-        mistake_choices(instance.template, instance.params, instance.solved, ctx, seed_rng(instance.template, 0))
+        rng = rng_for("choices", instance.template.id, seed)  # reproducible, apart from the parameters' stream
+        choices = mistake_choices(instance.template, instance.params, instance.solved, ctx, rng)
+        tally.add_positions(instance.template, choices, " as multiple choice")
     except Reject:
         report.choice_redraws += 1
     except Exception as err:  # a mistake solver bug

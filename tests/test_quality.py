@@ -19,7 +19,7 @@ from examgen.paths import ROOT
 from examgen.sample import instantiate
 from examgen.solve import make_context
 from examgen.solvers import load_all
-from examgen.solvers.mistakes import MIN_DISTRACTORS, printed
+from examgen.solvers.mistakes import DISTRACTORS, printed
 
 from conftest import pdf_text
 
@@ -139,7 +139,7 @@ def test_at_least_15_templates_have_distinct_mistake_distractors_over_200_seeds(
                 index = [p.label or "main" for p in template.parts].index(label)
                 options = inst.choices[index]
                 texts = [o.text for o in options]
-                assert len(set(texts)) == len(texts) >= MIN_DISTRACTORS + 1, (template.id, seed, texts)
+                assert len(set(texts)) == len(texts) >= DISTRACTORS + 1, (template.id, seed, texts)
                 right = [o for o in options if o.correct]
                 assert [o.text for o in right] == [f"${printed(inst.answers[spec['answer']], spec.get('format', 'num'))}$"]
                 assert all(o.why for o in options)

@@ -10,7 +10,8 @@ mistakes:
 
 `format` is a latexfmt filter (`num`, `vec`, `dec(2)`, `matrix(2)`, `times`): distractors must
 differ from each other and from the answer as printed with it. A mistake returns None where it
-does not apply; an instance with fewer than MIN_DISTRACTORS distinct distractors is drawn again.
+does not apply; DISTRACTORS of the distinct ones are drawn per variant, and an instance with fewer
+is drawn again.
 """
 from __future__ import annotations
 
@@ -23,8 +24,7 @@ from . import Reject, SolveContext
 from ..models import Option, Params, Part, Solved, Template
 
 MistakeFn = Callable[[Params, Solved, SolveContext], Any]
-MIN_DISTRACTORS = 3
-MAX_DISTRACTORS = 4
+DISTRACTORS = 3          # every part asked as multiple choice shows the answer and 3 distractors
 FORMAT = re.compile(r"^(num|dec|vec|matrix|times|exact)(\((\d)\))?$")
 
 
@@ -81,10 +81,10 @@ def mistake_choices(template: Template, params: Params, solved: Solved, ctx: Sol
             if text not in seen:
                 seen.add(text)
                 wrong.append(Option(f"${text}$", False, m.why))
-        if len(wrong) < MIN_DISTRACTORS:
+        if len(wrong) < DISTRACTORS:
             raise Reject(f"part {label}: only {len(wrong)} distinct mistakes")
-        if len(wrong) > MAX_DISTRACTORS:
-            wrong = rng.sample(wrong, MAX_DISTRACTORS)
+        if len(wrong) > DISTRACTORS:
+            wrong = rng.sample(wrong, DISTRACTORS)
         options = [Option(f"${right}$", True, "The correct value (the working follows)."), *wrong]
         rng.shuffle(options)
         out[part_index(template, label)] = options
@@ -115,8 +115,8 @@ def mistakes_problems(spec: Any, parts: tuple[Part, ...]) -> list[str]:
         if not FORMAT.match(str(body.get("format", "num"))):
             problems.append(f"{label}.format: expected num, dec, vec, matrix, times or exact, with (places)")
         use = body.get("use")
-        if not isinstance(use, list) or len(use) < MIN_DISTRACTORS:
-            problems.append(f"{label}.use: expected a list of at least {MIN_DISTRACTORS} mistakes")
+        if not isinstance(use, list) or len(use) < DISTRACTORS:
+            problems.append(f"{label}.use: expected a list of at least {DISTRACTORS} mistakes")
             continue
         problems += [f"{label}.use: no mistake named {n!r}" for n in use if n not in MISTAKES]
     return problems
