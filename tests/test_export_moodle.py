@@ -83,3 +83,19 @@ def test_multichoice_fractions_add_up_on_every_spec(spec: Path, tmp_path: Path) 
         else:
             assert sum(f for f in fractions if f > 0) == pytest.approx(100, abs=0.01)
         assert all(a.find("feedback/text") is not None for a in q.findall("answer"))
+
+
+def test_figures_travel_as_png_files_in_the_text_area_that_shows_them(tmp_path: Path) -> None:
+    import base64
+
+    quiz, _ = _quiz(next(s for s in SPECS if s.stem == "fast-cs4045"), tmp_path, 1)
+    shown = 0
+    for area in quiz.iter():
+        text = area.findtext("text") or ""
+        names = set(re.findall(r"@@PLUGINFILE@@/([\w.-]+)", text))
+        files = {f.get("name"): f for f in area.findall("file")}
+        assert names == set(files)
+        for f in files.values():
+            assert base64.b64decode(f.text).startswith(b"\x89PNG")
+        shown += len(names)
+    assert shown
