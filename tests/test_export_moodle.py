@@ -7,6 +7,8 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
+from examgen.export.latexhtml import Converter
+from examgen.export.markup import mathjax
 from examgen.export.moodle import GRADES, write_moodle
 
 from export_support import DEMO, FULL, SPECS, sampled, write
@@ -68,6 +70,9 @@ def test_question_types_grade_what_the_key_says(tmp_path: Path) -> None:
             assert [(float(a), float(t)) for a, t in fields] == [(v.value, v.tolerance) for v in part.values]
         elif kind == "essay":
             assert q.findtext("graderinfo/text").strip()
+        elif kind == "multichoice":   # Moodle reshuffles: the feedback names right options by text, not label
+            feedback = q.findtext("generalfeedback/text")
+            assert all(Converter(mathjax, lambda t: "").inline(c.text) in feedback for c in part.choices if c.correct)
     assert kinds == {"numerical", "cloze", "essay", "multichoice"}
 
 

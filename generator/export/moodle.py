@@ -61,7 +61,7 @@ def _question(variant: ExportVariant, item: Item, part: ItemPart, figures: Figur
     _text(etree.SubElement(q, "name"), f"{item.family} {part.own} · v{variant.number:02d} {variant.code}{who}".replace("  ", " "))
     body = html(item.stem) + html(part.question) + (_cloze_fields(part) if kind == "cloze" else "")
     html.area(q, "questiontext", body)
-    feedback = html(item.stem_solution) + html(part.solution) + html(rf"\textbf{{Answer:}} {part.answer}")
+    feedback = html(item.stem_solution) + html(part.solution) + html(rf"\textbf{{Answer:}} {part.shuffled_answer}")
     html.area(q, "generalfeedback", feedback)
     etree.SubElement(q, "defaultgrade").text = f"{part.marks:g}"
     etree.SubElement(q, "penalty").text = "0"
