@@ -15,7 +15,7 @@ from examgen.cli import app
 from examgen.export.answer_key import answer_key
 from examgen.export.csv_key import write_csv
 from examgen.export.json_build import write_json
-from examgen.export.run import FORMATS, _writers
+from examgen.export.run import FORMATS, writers
 from examgen.paths import ROOT
 
 from export_support import DEMO, FULL, SPECS, sampled, write
@@ -77,7 +77,7 @@ def test_export_command_rejects_an_unknown_format_in_one_line(tmp_path: Path) ->
 @pytest.mark.parametrize("spec", SPECS, ids=lambda p: p.stem)
 def test_every_format_on_every_spec_is_well_formed(spec: Path, tmp_path: Path) -> None:
     _, build = sampled(spec, 1)
-    for name, writer in _writers().items():
+    for name, writer in writers().items():
         files = write(writer, build, tmp_path / name)
         assert files and all(f.stat().st_size > 0 for f in files)
         for f in files:
@@ -90,4 +90,4 @@ def test_every_format_on_every_spec_is_well_formed(spec: Path, tmp_path: Path) -
                 jsonschema.validate(json.loads(f.read_text()), SCHEMA, cls=jsonschema.Draft202012Validator)
             elif f.suffix == ".html":
                 assert lhtml.fromstring(f.read_bytes()).find(".//main") is not None
-    assert set(_writers()) == set(FORMATS)
+    assert set(writers()) == set(FORMATS)

@@ -7,6 +7,8 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
+from examgen.export.latexhtml import Converter
+from examgen.export.markup import mathjax
 from examgen.export.moodle import GRADES, write_moodle
 
 from export_support import DEMO, FULL, SPECS, sampled, write
@@ -68,6 +70,9 @@ def test_question_types_grade_what_the_key_says(tmp_path: Path) -> None:
             assert [(float(a), float(t)) for a, t in fields] == [(v.value, v.tolerance) for v in part.values]
         elif kind == "essay":
             assert q.findtext("graderinfo/text").strip()
+        elif kind == "multichoice":   # Moodle reshuffles: the feedback names right options by text, not label
+            feedback = q.findtext("generalfeedback/text")
+            assert all(Converter(mathjax, lambda t: "").inline(c.text) in feedback for c in part.choices if c.correct)
     assert kinds == {"numerical", "cloze", "essay", "multichoice"}
 
 
@@ -83,3 +88,19 @@ def test_multichoice_fractions_add_up_on_every_spec(spec: Path, tmp_path: Path) 
         else:
             assert sum(f for f in fractions if f > 0) == pytest.approx(100, abs=0.01)
         assert all(a.find("feedback/text") is not None for a in q.findall("answer"))
+
+
+def test_figures_travel_as_png_files_in_the_text_area_that_shows_them(tmp_path: Path) -> None:
+    import base64
+
+    quiz, _ = _quiz(next(s for s in SPECS if s.stem == "fast-cs4045"), tmp_path, 1)
+    shown = 0
+    for area in quiz.iter():
+        text = area.findtext("text") or ""
+        names = set(re.findall(r"@@PLUGINFILE@@/([\w.-]+)", text))
+        files = {f.get("name"): f for f in area.findall("file")}
+        assert names == set(files)
+        for f in files.values():
+            assert base64.b64decode(f.text).startswith(b"\x89PNG")
+        shown += len(names)
+    assert shown

@@ -43,7 +43,7 @@ def _questions(variant: ExportVariant) -> list[str]:
 def _part(item: Item, part: ItemPart) -> list[str]:
     name = f"{item.family}-{part.own or 'q'}"
     text = _safe(f"\\textbf{{{part.label}}} [{part.marks:g}] " + (item.stem + "\n\n" if item.stem else "") + part.question)
-    answer = rf"\explain{{Answer: {_safe(part.answer)}}}"
+    answer = rf"\explain{{Answer: {_safe(part.shuffled_answer)}}}"
     if part.kind == "choice" and any(c.correct for c in part.choices):
         return [_choice(name, text, part, answer)]
     if part.kind in ("numeric", "numeric-multi") and len(part.values) <= MAX_NUMBER_BOXES:

@@ -39,6 +39,12 @@ class ItemPart:
     choices: tuple[Choice, ...] = ()
     multiple: bool = False
 
+    @property
+    def shuffled_answer(self) -> str:
+        """The answer for formats that reshuffle the options: the right options' texts, not their labels."""
+        right = [c.text for c in self.choices if c.correct]
+        return "; ".join(right) if self.choices and right else self.answer
+
 
 @dataclass(frozen=True)
 class Item:

@@ -61,7 +61,7 @@ def _question(variant: ExportVariant, item: Item, part: ItemPart, figures: Figur
     _text(etree.SubElement(q, "name"), f"{item.family} {part.own} · v{variant.number:02d} {variant.code}{who}".replace("  ", " "))
     body = html(item.stem) + html(part.question) + (_cloze_fields(part) if kind == "cloze" else "")
     html.area(q, "questiontext", body)
-    feedback = html(item.stem_solution) + html(part.solution) + html(rf"\textbf{{Answer:}} {part.answer}")
+    feedback = html(item.stem_solution) + html(part.solution) + html(rf"\textbf{{Answer:}} {part.shuffled_answer}")
     html.area(q, "generalfeedback", feedback)
     etree.SubElement(q, "defaultgrade").text = f"{part.marks:g}"
     etree.SubElement(q, "penalty").text = "0"
@@ -81,8 +81,8 @@ class _Areas:
     def __call__(self, tex: str) -> str:
         return Converter(mathjax, self.pictures)(tex)
 
-    def area(self, parent: etree._Element, tag: str, body: str) -> etree._Element:
-        node = _text(etree.SubElement(parent, tag, format="html"), body)
+    def area(self, parent: etree._Element, tag: str, body: str, **attrs: str) -> etree._Element:
+        node = _text(etree.SubElement(parent, tag, format="html", **attrs), body)
         for name, data in self.pictures.used.items():
             etree.SubElement(node, "file", name=name, path="/", encoding="base64").text = base64.b64encode(data).decode()
         self.pictures = FileFigures(self.figures, "@@PLUGINFILE@@/")
@@ -118,8 +118,8 @@ def _multichoice(q: etree._Element, part: ItemPart, html: _Areas) -> None:
             fraction = _grade(100 / len(right)) if choice.correct else -_grade(100 / len(wrong)) if wrong else 0
         else:
             fraction = 100 if choice.correct else 0
-        answer = etree.SubElement(q, "answer", fraction=f"{fraction:.5f}".rstrip("0").rstrip("."), format="html")
-        _text(answer, html(choice.text))
+        grade = f"{fraction:.5f}".rstrip("0").rstrip(".")
+        answer = html.area(q, "answer", html(choice.text), fraction=grade)
         html.area(answer, "feedback", html(choice.why))
 
 

@@ -94,7 +94,7 @@ def assessment_item(variant: ExportVariant, item: Item, part: ItemPart, figures:
      "open": lambda *_: None}[kind](root, part)
     if kind == "choice":
         _choice_feedback(root, part, html)
-    feedback = html(item.stem_solution) + html(part.solution) + html(rf"\textbf{{Answer:}} {part.answer}")
+    feedback = html(item.stem_solution) + html(part.solution) + html(rf"\textbf{{Answer:}} {part.shuffled_answer}")
     if kind != "open":
         solution = _el(root, "modalFeedback", outcomeIdentifier="SOLUTION", identifier="SHOWN", showHide="show")
         _flow(solution, feedback)

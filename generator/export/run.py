@@ -23,8 +23,8 @@ from .items import ExportBuild, export_build
 Writer = Callable[[ExportBuild, Path, Figures], list[Path]]
 
 
-def _writers() -> dict[str, Writer]:
-    from .amc import write_amc  # noqa: F401
+def writers() -> dict[str, Writer]:
+    from .amc import write_amc
     from .csv_key import write_csv
     from .html import write_html
     from .json_build import write_json
@@ -68,7 +68,7 @@ def export(options: ExportOptions, reporter: Reporter | None = None) -> ExportRe
     build = export_build(spec, options.seed, variants)
     final = Path(options.out) / f"{spec.id}-seed{options.seed}-{options.format}"
     with staging(final) as stage:
-        files = _writers()[options.format](build, stage, Figures())
+        files = writers()[options.format](build, stage, Figures())
     return ExportResult(final, [final / f.relative_to(stage) for f in files])
 
 
