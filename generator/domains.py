@@ -273,6 +273,8 @@ def _outside(domain: Domain, value: Any, params: dict[str, Any]) -> str | None:
         return f"expected a step of {domain['step']} from {domain['min']}"
     if kind == "distribution":
         return _outside_distribution(domain, value)
+    if kind == "draw":
+        return _unlike_a_draw(domain, value, params)
     sizes = [_given_size(domain.get(k), params) for k in ("size", "rows", "cols")]
     if kind in ("vector", "matrix"):
         shape = [len(value)] if kind == "vector" else [len(value), len(value[0])]
@@ -310,3 +312,26 @@ def _outside_distribution(domain: Domain, value: list) -> str | None:
     if not all(_number(x) and x >= 0 for x in value) or abs(sum(value) - 1) > 1e-9:
         return "expected probabilities (at least 0) that add up to 1"
     return None
+
+
+def _unlike_a_draw(domain: Domain, value: Any, params: dict[str, Any]) -> str | None:
+    """A drawer's value has no declared range, so a given one must have the shape of a drawn one."""
+    load_all()
+    try:
+        sample = DRAWERS[domain["using"]](random.Random(0), dict(params), **domain.get("args", {}))
+    except Exception:  # noqa: BLE001 - the drawer needs parameters not given: nothing to compare with
+        return None
+    return None if _same_shape(sample, value) else f"expected a value shaped like {_short(sample)}"
+
+
+def _same_shape(sample: Any, value: Any) -> bool:
+    """Dicts with the same keys, lists (at most MAX_SIZE) whose items are shaped like the first drawn one."""
+    if isinstance(sample, dict):
+        return isinstance(value, dict) and set(value) == set(sample) and all(
+            _same_shape(sample[k], value[k]) for k in sample)
+    if isinstance(sample, (list, tuple)):
+        return isinstance(value, list) and len(value) <= MAX_SIZE and (
+            not sample or all(_same_shape(sample[0], v) for v in value))
+    if _is_number(sample):
+        return _number(value)
+    return type(value) is type(sample)

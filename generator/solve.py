@@ -5,7 +5,7 @@ from .errors import SetupError, SolveError
 from .models import Params, Solved, Template
 from .solvers import SOLVERS, Reject, SolveContext, load_all
 
-SOLVER_FAILURES = (ArithmeticError, ValueError, TypeError, IndexError, KeyError, RuntimeError, MemoryError)
+SOLVER_FAILURES = (AssertionError, ArithmeticError, ValueError, TypeError, IndexError, KeyError, RuntimeError, MemoryError)
 
 
 def make_context(device: str = "cpu") -> SolveContext:
