@@ -94,3 +94,19 @@ def test_no_maths_of_the_seven_specs_falls_back_to_code() -> None:
             for part in item.parts:
                 root = _convert(item.stem + part.question + part.solution + part.answer)
                 assert root.find(".//code[@class='latex']") is None
+
+
+def test_latex_the_converter_cannot_read_is_one_error_naming_the_template() -> None:
+    import copy
+
+    import pytest
+
+    from examgen.errors import RenderError
+    from examgen.export.items import export_build
+
+    variants, build = sampled(DEMO, 1)
+    broken = copy.deepcopy(variants)
+    question = broken[0].sections[0].questions[0]
+    question.stem = r"\emph{never closed"
+    with pytest.raises(RenderError, match=question.template_id):
+        export_build(build.spec, build.seed, broken)

@@ -67,7 +67,7 @@ def _numeric(name: str, text: str, value: Value, marks: float, prompt: str, answ
     decimals = len(value.text.partition(".")[2]) if "times" not in value.text else 0
     whole = len(str(int(abs(round(value.value, decimals))))) + 1   # one spare digit: the grid must not tell the size
     options = f"digits={whole + decimals},decimals={decimals},sign=true,scoreexact={marks:g},scoreapprox=0"
-    return (f"\\begin{{questionmultx}}{{{name}}}\n{text}\n{prompt}\n"
+    return (f"\\begin{{questionmultx}}{{{name}}}\n{text}\n\n{prompt}\n"
             f"\\AMCnumericChoices{{{value.value:.{decimals}f}}}{{{options}}}\n{answer}\n\\end{{questionmultx}}")
 
 

@@ -9,9 +9,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..errors import RenderError
 from ..models import ExamSpec, Instance, RenderedPart, RenderedQuestion, Variant
 from ..render import plain
 from .answer_key import describe
+from .latexhtml import Converter
 from .values import Value, confirmed, printed_values, settle, solver_numbers
 
 GRADED_KINDS = ("numeric",)  # kinds whose printed answers are numbers to grade automatically
@@ -104,6 +106,8 @@ def _variant(variant: Variant) -> ExportVariant:
 def _item(number: int, section: str, question: RenderedQuestion, instance: Instance) -> Item:
     truth = solver_numbers(plain(instance.answers))
     parts = tuple(_part(number, p, instance, truth) for p in question.parts)
+    _check_convertible(instance, [question.stem, question.stem_solution]
+                       + [t for p in parts for t in (p.question, p.solution, p.answer, *(c.text + c.why for c in p.choices))])
     return Item(number, instance.template.id, instance.template.title, question.source, section,
                 question.stem, question.stem_solution, parts, describe(instance))
 
@@ -122,6 +126,18 @@ def _part(number: int, part: RenderedPart, instance: Instance, truth: list[float
         kind = "numeric" if len(values) == 1 else "numeric-multi"
         return ItemPart(kind=kind, values=tuple(settle(values, truth)), **common)
     return ItemPart(kind="open", **common)
+
+
+def _check_convertible(instance: Instance, texts: list[str]) -> None:
+    """Screen formats convert the LaTeX to XHTML: a text the converter cannot read is the bank
+    file's fault, so say which template, once, before any format writes anything."""
+    convert = Converter(lambda latex, display: "", lambda tikz: "")
+    for text in texts:
+        try:
+            convert(text)
+        except ValueError as err:
+            raise RenderError(f"{instance.template.path} (template {instance.template.id}): "
+                              f"cannot convert its LaTeX for export: {err}") from None
 
 
 def families(build: ExportBuild) -> dict[str, list[tuple[ExportVariant, Item]]]:

@@ -71,7 +71,7 @@ class Converter:
             return self._command(tex, i, out)
         if c in "{}":
             return i + 1
-        if c == "%" :
+        if c == "%":
             end = tex.find("\n", i)
             return len(tex) if end < 0 else end + 1
         j = i
@@ -110,7 +110,7 @@ class Converter:
         items = [s for s in _split_top(body, r"\item")[1:]]
         rows = []
         for item in items:
-            label = ""
+            item, label = item.lstrip(" "), ""
             if item.startswith("["):
                 close = item.index("]")
                 label, item = self.inline(item[1:close]) + " ", item[close + 1:]
