@@ -24,7 +24,7 @@ from .compile import resume, stop_all
 from .errors import Interrupted, OutputError
 from .schema import is_slug
 
-PUBLISHED = frozenset({".pdf", ".tex", ".json"})  # add ".csv", ".xml", ".zip", ".html" when exports need them
+PUBLISHED = frozenset({".pdf", ".tex", ".json", ".csv", ".xml", ".zip", ".html"})  # builds and exports
 SIGNALS = (signal.SIGINT, signal.SIGTERM)
 _RENAME_NOREPLACE, _RENAME_EXCHANGE, _AT_FDCWD = 1, 2, -100
 

@@ -91,3 +91,14 @@ def test_every_format_on_every_spec_is_well_formed(spec: Path, tmp_path: Path) -
             elif f.suffix == ".html":
                 assert lhtml.fromstring(f.read_bytes()).find(".//main") is not None
     assert set(writers()) == set(FORMATS)
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_export_command_publishes_every_formats_files(fmt: str, tmp_path: Path) -> None:
+    """Through the CLI, so the publisher's allow-list lets each format's files out of staging."""
+    result = CliRunner().invoke(app, ["export", str(DEMO), "--seed", "2", "--format", fmt, "--out", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    [folder] = tmp_path.iterdir()
+    published = [p for p in folder.rglob("*") if p.is_file()]
+    assert published and all(p.stat().st_size > 0 for p in published)
+    assert str(len(published)) in result.output  # "exported N file(s)" counts what is there
