@@ -6,7 +6,7 @@ PYTHON  ?= python3
 BIN      = $(VENV)/bin
 STAMP    = $(VENV)/.installed-stamp
 
-.PHONY: setup tex demo test check bench clean
+.PHONY: setup tex test-tools demo test check bench clean
 
 setup: $(STAMP) tex
 
@@ -21,17 +21,21 @@ $(STAMP): pyproject.toml
 tex:
 	@bash scripts/install-tex.sh
 
+# Programs only the tests (and the benchmark) run: Chromium and auto-multiple-choice.
+test-tools:
+	@bash scripts/install-test-tools.sh
+
 demo: setup
 	$(BIN)/examgen build bank/exams/demo.yaml --seed 7 --variants 3 --out output
 
-test: setup
+test: setup test-tools
 	$(BIN)/python -m pytest -q
 
 check: setup
 	$(BIN)/examgen check --samples 200
 
 # make bench BENCH_ARGS="--large --runs 3" adds 200 variants (see benchmarks/README.md)
-bench: setup
+bench: setup test-tools
 	$(BIN)/python benchmarks/run.py $(BENCH_ARGS)
 
 clean:
