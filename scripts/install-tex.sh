@@ -20,6 +20,8 @@ set -euo pipefail
 TABLE='
 article.cls                                   texlive-latex-base
 exam.cls                                      texlive-latex-extra
+standalone.cls                                texlive-latex-extra
+automultiplechoice.sty                        auto-multiple-choice-common
 amsmath.sty                                   texlive-latex-base
 amssymb.sty                                   texlive-base
 amsthm.sty                                    texlive-latex-base
@@ -32,6 +34,7 @@ enumitem.sty                                  texlive-latex-extra
 etoolbox.sty                                  texlive-latex-recommended
 fancyhdr.sty                                  texlive-latex-base
 float.sty                                     texlive-latex-recommended
+fp.sty                                        texlive-latex-recommended
 fontenc.sty                                   texlive-latex-base
 geometry.sty                                  texlive-latex-base
 graphicx.sty                                  texlive-latex-base
