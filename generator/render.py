@@ -35,8 +35,19 @@ def _compiled(text: str) -> jinja2.Template:
     return environment().from_string(text)
 
 
+_STARTS = ("<<", "<%", "<#")  # the environment's variable, block and comment start strings
+
+
+def _plain(text: str) -> bool:
+    """True when Jinja would give the text back as it is (no tag, no newline to normalise), so
+    compiling it is wasted work: most options and short answers in the bank are such text."""
+    return len(text) <= MAX_TEXT and "\r" not in text and not any(s in text for s in _STARTS)
+
+
 def render_text(text: str, context: dict[str, Any], where: str) -> str:
     """Render one piece of a bank file; errors name the file, field and template."""
+    if _plain(text):
+        return text.strip()
     try:
         return render_bounded(_compiled(text), context, MAX_TEXT).strip()
     except jinja2.TemplateSyntaxError as err:

@@ -169,6 +169,24 @@ def test_step_decay_matches_torch_steplr(seed: int | None) -> None:
     assert inst.answers["rates"] == pytest.approx([rates[t] for t in p["epochs"]], rel=1e-12)
 
 
+def test_torch_optimiser_comparisons_are_checkers_for_examgen_check(monkeypatch: pytest.MonkeyPatch) -> None:
+    """StepLR and SGD are run by `examgen check` (a build skips them: torch.optim imports torch._dynamo);
+    a formula that drifts from torch is reported there."""
+    from examgen.solvers import load_all, momentum
+    from examgen.solvers.crosscheck import CHECKERS
+
+    load_all()
+    decay, sgd = solved("lr-step-decay"), instantiate(load_bank()["momentum-steps"], rng_for(0, "momentum"), CTX)
+    assert CHECKERS["lr_step_decay"](decay.params, decay.solved) == []
+    assert CHECKERS["momentum_quadratic"](sgd.params, sgd.solved) == []
+    rate = lr_schedule.step_rate
+    monkeypatch.setattr(lr_schedule, "step_rate", lambda *a: rate(*a) * 2)
+    assert any("torch StepLR" in p for p in CHECKERS["lr_step_decay"](decay.params, decay.solved))
+    steps = momentum.momentum_steps
+    monkeypatch.setattr(momentum, "momentum_steps", lambda p: [{**r, "theta": [t + 1 for t in r["theta"]]} for r in steps(p)])
+    assert any("torch SGD" in p for p in CHECKERS["momentum_quadratic"](sgd.params, sgd.solved))
+
+
 @pytest.mark.parametrize("seed", [None, *SEEDS])
 def test_batchnorm_model_answer_code_runs_and_matches_the_built_module(seed: int | None) -> None:
     """The code text comes from the solver (never from bank text); run it and compare with build_model."""

@@ -104,3 +104,14 @@ def test_a_part_with_a_false_when_parameter_is_not_asked() -> None:
     assert [p.label for p in render_question(pooled, Pick(template), iter("ab")).parts] == ["a", "b"]
     only = render_question(plain_conv, Pick(template), iter([""])).parts
     assert len(only) == 1 and "pool" not in only[0].question
+
+
+@pytest.mark.parametrize("text", [
+    "  ReLU  ", "a %> b >> c #> d", "{{ x }} {% if y %} 50\\% of $x_1$", "line one\n  line two\n\n",
+    "one\r\ntwo\rthree", "<< 1 + 1 >>", "<% if true %>yes<% endif %>", "a <# note #> b", "x" * 100,
+])
+def test_text_without_tags_renders_as_jinja_would(text: str) -> None:
+    """render_text skips compiling text Jinja would give back unchanged; what comes out is the same."""
+    from examgen.render import environment, render_text
+
+    assert render_text(text, {}, "t") == environment().from_string(text).render().strip()

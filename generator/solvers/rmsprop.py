@@ -99,12 +99,17 @@ def rmsprop_gradients(rng: random.Random, params: Params, steps: int = 3, size: 
 
 
 def _squares_with_ema(rng: random.Random, weights: list[Fraction], root: int) -> list[int]:
-    """Whole squared values n_t (1..60) with sum w_t n_t = root**2; empty if none found quickly."""
+    """Whole squared values n_t (1..60) with sum w_t n_t = root**2; empty if none found quickly.
+
+    Worked in whole numbers (the weights times their common denominator): the same draws and
+    the same answer as with Fractions, without building thousands of them per exam."""
+    scale = math.lcm(*(w.denominator for w in weights))
+    whole = [int(w * scale) for w in weights]
     for _ in range(200):
         head = [rng.randint(1, 60) for _ in weights[:-1]]
-        last = (root * root - sum(w * n for w, n in zip(weights, head))) / weights[-1]
-        if last.denominator == 1 and 2 <= last <= 60:
-            return [*head, int(last)]
+        last, rest = divmod(root * root * scale - sum(w * n for w, n in zip(whole, head)), whole[-1])
+        if rest == 0 and 2 <= last <= 60:
+            return [*head, last]
     return []
 
 

@@ -6,7 +6,7 @@ from typing import Any
 
 from . import Reject, SolveContext, Solved, drawer, solver
 from .common import out_size
-from ..layers import Layer, module
+from ..layers import ACTIVATIONS, Layer, module
 from ..models import Params
 
 
@@ -14,12 +14,14 @@ def trace(input_shape: list[int], layers: list[Layer]) -> tuple[list[dict[str, A
     """Each layer's output shape and parameter count; the failure text if a layer rejects its input."""
     import torch
 
+    # Activations act elementwise, so they keep the shape and are not run: torch's meta ReLU is a
+    # Python decomposition whose first call imports torch._dynamo (2 s of a build, for no check).
     x = torch.empty(input_shape, device="meta")
     rows: list[dict[str, Any]] = []
     for layer in layers:
         mod = module(layer)
         try:
-            y = mod(x)
+            y = x if layer["layer"] in ACTIVATIONS else mod(x)
         except RuntimeError as err:
             return rows, f"{layer['name']} ({layer['layer']}) cannot take an input of shape {list(x.shape)}: {_reason(err)}"
         rows.append({"name": layer["name"], "layer": layer["layer"], "shape": list(y.shape),
