@@ -136,13 +136,15 @@ def export(
     roster: Optional[Path] = typer.Option(None, "--roster", help="CSV of students (id,name): one variant each."),
     out: Path = typer.Option(Path("output"), "--out", help="Output folder."),
     device: str = typer.Option("cpu", "--device", help="Torch device for solvers: cpu, cuda or auto."),
+    bank: list[Path] = BANK_OPTION,
+    trust: bool = TRUST_OPTION,
 ) -> None:
     """Export the variants for an LMS, a scanner or graders into OUT/<exam-id>-seed<SEED>-<FORMAT>/."""
     from .export.run import ExportOptions, export as run_export
     from .paths import default_spec
     from .progress import BarReporter
 
-    options = ExportOptions(spec or default_spec(), seed, fmt, variants, out, roster, device)
+    options = ExportOptions(spec or default_spec(), seed, fmt, variants, out, roster, device, _banks(bank, trust))
     with BarReporter() as reporter:
         result = run_export(options, reporter)
     typer.echo(f"exported {len(result.files)} file(s) in {result.folder}")

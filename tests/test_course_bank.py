@@ -176,3 +176,17 @@ def test_version() -> None:
 ])
 def test_usage_errors_are_one_line_and_status_1(args: tuple[str, ...]) -> None:
     one_error_line(run(*args))
+
+
+def test_export_reads_the_course_bank(tmp_path: Path) -> None:
+    """`--bank` works on export as on build: the course's own question reaches the CSV key."""
+    folder = tmp_path / "my-course"
+    assert run("init", folder).exit_code == 0
+    out = tmp_path / "out"
+    done = run("export", folder / "exams" / "course-exam.yaml", "--bank", folder, "--seed", "1",
+               "--format", "json", "--out", out)
+    assert done.exit_code == 0, done.output
+    [path] = (out / "course-exam-seed1-json").iterdir()
+    assert "course-dense-layer-params" in path.read_text(encoding="utf-8")
+    assert run("export", folder / "exams" / "course-exam.yaml", "--seed", "1", "--format", "json",
+               "--out", tmp_path / "other").exit_code == 1  # without --bank the course's template is unknown

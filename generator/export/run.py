@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-from ..bank import load_bank
+from ..bank import Banks, load_bank
 from ..build import Quiet, Reporter, sample_variants
 from ..errors import ExamgenError
 from ..models import Variant
@@ -47,6 +47,7 @@ class ExportOptions:
     out: Path = Path("output")
     roster: Path | None = None
     device: str = "cpu"
+    banks: Banks | None = None       # --bank folders beside the built-in bank
 
 
 @dataclass
@@ -62,7 +63,7 @@ def export(options: ExportOptions, reporter: Reporter | None = None) -> ExportRe
     spec = load_spec(options.spec)
     students = load_roster(options.roster) if options.roster else None
     count = len(students) if students else options.variants
-    variants = sample_variants(spec, load_bank(), options.seed, count, make_context(options.device),
+    variants = sample_variants(spec, load_bank(options.banks), options.seed, count, make_context(options.device),
                                reporter or Quiet())
     assign_students(variants, students)
     build = export_build(spec, options.seed, variants)
