@@ -22,6 +22,8 @@ class Job:
 
     tex: Path
     label: str
+    labels: bool = False          # prints its own page references: a draft pass writes them first
+    fmt: str | None = None        # a precompiled preamble (examgen.fmt beside the .tex), see make_format
 
 
 def pdflatex() -> str:
@@ -65,22 +67,51 @@ def source_lines(tex: Path, log: str, around: int = 1) -> str:
 
 
 def compile_tex(job: Job) -> Path:
-    """Compile one .tex to PDF in its folder (rerunning for references); raise LatexError on failure."""
+    """Compile one .tex to PDF in its folder; raise LatexError on failure.
+
+    One pass, unless the document prints page references: then a first pass in draft mode (no
+    PDF written) records them, and a final pass prints them (a third only if they still move)."""
     folder = job.tex.parent
     cmd = [pdflatex(), "-no-shell-escape", "-interaction=nonstopmode", "-halt-on-error",
-           "-file-line-error-style", job.tex.name]
-    for _ in range(MAX_PASSES):
-        try:
-            run = subprocess.run(cmd, cwd=folder, env=_env(folder), capture_output=True,
-                                 timeout=TIMEOUT_S, stdin=subprocess.DEVNULL)
-        except subprocess.TimeoutExpired:
-            raise LatexError(f"{job.label}: pdflatex ran past {TIMEOUT_S}s on {job.tex}") from None
-        log = _read_log(job.tex)
-        if run.returncode != 0:
-            raise LatexError(_failure(job, log))
+           "-file-line-error-style", *([f"-fmt={job.fmt}"] if job.fmt else []), job.tex.name]
+    if job.labels:
+        _pass(job, [*cmd[:-1], "-draftmode", cmd[-1]])
+    for _ in range(MAX_PASSES - job.labels):
+        log = _pass(job, cmd)
         if "Rerun to get" not in log and "Label(s) may have changed" not in log:
             break
     return job.tex.with_suffix(".pdf")
+
+
+def _pass(job: Job, cmd: list[str]) -> str:
+    """One pdflatex run; its log."""
+    folder = job.tex.parent
+    try:
+        run = subprocess.run(cmd, cwd=folder, env=_env(folder), capture_output=True,
+                             timeout=TIMEOUT_S, stdin=subprocess.DEVNULL)
+    except subprocess.TimeoutExpired:
+        raise LatexError(f"{job.label}: pdflatex ran past {TIMEOUT_S}s on {job.tex}") from None
+    log = _read_log(job.tex)
+    if run.returncode != 0:
+        raise LatexError(_failure(job, log))
+    return log
+
+
+def make_format(preamble: str, folder: Path, name: str = "examgen") -> str | None:
+    """Dump the shared preamble into `folder/<name>.fmt` (mylatexformat); None if that fails,
+    and the documents then load their preamble as usual."""
+    source = folder / f"{name}-preamble.tex"
+    source.write_text(preamble + "\\begin{document}\\end{document}\n", encoding="utf-8")
+    cmd = [pdflatex(), "-ini", "-no-shell-escape", "-interaction=batchmode", f"-jobname={name}",
+           "&pdflatex", "mylatexformat.ltx", source.name]
+    try:
+        run = subprocess.run(cmd, cwd=folder, env=_env(folder), capture_output=True,
+                             timeout=TIMEOUT_S, stdin=subprocess.DEVNULL)
+    except subprocess.TimeoutExpired:
+        return None
+    for leftover in (source, folder / f"{name}.log"):
+        leftover.unlink(missing_ok=True)
+    return name if run.returncode == 0 and (folder / f"{name}.fmt").exists() else None
 
 
 def _read_log(tex: Path) -> str:

@@ -7,7 +7,6 @@ from typing import Any, Iterator
 
 import jinja2
 from jinja2.sandbox import SandboxedEnvironment
-from pylatex.utils import escape_latex
 
 from .errors import RenderError
 from .latexfmt import FILTERS, roman
@@ -95,7 +94,7 @@ def render_part(instance: Instance, index: int, label: str, marks: float,
         question += _options_tex(options, False, q_ctx, f"{where}.options")
         solution = _options_tex(options, True, s_ctx, f"{where}.options") + "\n\n" + solution
     answer = render_text(part.answer, s_ctx, f"{where}.answer")
-    return RenderedPart(label, marks, question, solution.strip(), answer, part.space)
+    return RenderedPart(label, marks, question, solution.strip(), answer, part.space, choice=bool(options))
 
 
 def _part_marks(pick: Pick, parts: list[int]) -> list[float]:
@@ -123,16 +122,7 @@ def render_question(instance: Instance, pick: Pick, labels: Iterator[str]) -> Re
     stem = render_text(t.stem, q_ctx, f"{t.path} (template {t.id}) question") if t.stem else ""
     stem_sol = render_text(t.stem_solution, s_ctx, f"{t.path} (template {t.id}) solution") if t.stem_solution else ""
     sources = ", ".join(str(s) for s in (t.source, *t.sources))
-    return RenderedQuestion(t.id, t.title, sources, stem, _with_erratum(stem_sol, instance), parts)
-
-
-def _with_erratum(solution: str, instance: Instance) -> str:
-    """With a paper's own values, the solutions say where the paper's printed answer slips."""
-    preset = instance.template.presets.get(instance.preset or "")
-    if preset is None or not preset.erratum:
-        return solution
-    note = rf"\emph{{On the original paper ({escape_latex(preset.name)}):}} {escape_latex(preset.erratum)}"
-    return rf"{solution}\par {note}" if solution else note
+    return RenderedQuestion(t.id, t.title, sources, stem, stem_sol, parts)  # errata: document.errata
 
 
 def _labels(count: int) -> Iterator[str]:

@@ -10,8 +10,9 @@ from .models import ExamSpec, ItemSpec, SectionSpec
 from .schema import Problems, expect, unknown_keys
 
 SPEC_KEYS = {"id", "title", "institution", "course", "date", "duration", "instructions",
-             "sections", "marks_unit", "total_marks", "preset_prefix", "doc"}
-SECTION_KEYS = {"title", "intro", "shuffle", "questions"}
+             "sections", "marks_unit", "total_marks", "preset_prefix", "doc",
+             "question_word"}
+SECTION_KEYS = {"title", "intro", "shuffle", "questions", "optional"}
 ITEM_KEYS = {"template", "topic", "kind", "pool", "draw", "preset", "marks", "parts"}
 
 
@@ -52,7 +53,8 @@ def _section(problems: Problems, data: Any, where: str) -> SectionSpec | None:
     items = [_item(problems, q, f"{where}.questions[{i}]") for i, q in enumerate(raw)]
     shuffle = expect(problems, data, "shuffle", bool, where, required=False) or False
     intro = expect(problems, data, "intro", str, where, required=False) or ""
-    return SectionSpec(title or "", tuple(i for i in items if i), shuffle, intro)
+    optional = expect(problems, data, "optional", str, where, required=False) or ""
+    return SectionSpec(title or "", tuple(i for i in items if i), shuffle, intro, optional)
 
 
 def parse_spec(path: Path, data: Any) -> ExamSpec:
@@ -62,7 +64,8 @@ def parse_spec(path: Path, data: Any) -> ExamSpec:
         raise SpecError(f"{path}: expected a mapping of exam fields")
     unknown_keys(problems, data, SPEC_KEYS)
     strings = {k: expect(problems, data, k, str, required=k in ("title",)) or ""
-               for k in ("title", "institution", "course", "date", "duration", "marks_unit", "preset_prefix")}
+               for k in ("title", "institution", "course", "date", "duration", "marks_unit", "preset_prefix",
+                         "question_word")}
     instructions = expect(problems, data, "instructions", list, required=False) or []
     raw = expect(problems, data, "sections", list) or []
     if "sections" in data and not raw:
@@ -75,7 +78,7 @@ def parse_spec(path: Path, data: Any) -> ExamSpec:
                     strings["course"], strings["date"], strings["duration"],
                     tuple(map(str, instructions)), tuple(s for s in sections if s), path,
                     strings["marks_unit"] or "marks", None if total is None else float(total),
-                    strings["preset_prefix"])
+                    strings["preset_prefix"], strings["question_word"] or "Question")
 
 
 def load_spec(path: Path) -> ExamSpec:
