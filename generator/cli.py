@@ -43,13 +43,15 @@ def build(
     device: str = typer.Option("cpu", "--device", help="Torch device for solvers: cpu, cuda or auto."),
     as_printed: bool = typer.Option(False, "--as-printed",
                                     help="Use the seed paper's own values where a template has them."),
+    roster: Optional[Path] = typer.Option(None, "--roster", help="Students CSV (id,name): one variant each, "
+                                          "named on the cover; PDFs in students/<id>/ (overrides --variants)."),
 ) -> None:
     """Build exam, solutions and answer-key PDFs for SEED into OUT/<exam-id>-seed<SEED>/."""
     from .build import BuildOptions, build as run_build
     from .paths import default_spec
     from .progress import BarReporter
 
-    options = BuildOptions(spec or default_spec(), seed, variants, out, jobs, device, as_printed)
+    options = BuildOptions(spec or default_spec(), seed, variants, out, jobs, device, as_printed, roster)
     with BarReporter() as reporter:
         result = run_build(options, reporter)
     typer.echo(f"built {len(result.documents)} PDFs in {result.folder}")

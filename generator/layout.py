@@ -18,12 +18,14 @@ from .compile import overfull
 
 OVERFULL_PT = 1.0
 MIN_SPACE_PT = 28.0        # 1 cm: less than this under a part is no answer space
+FOOTSKIP_PT = 30.0         # from the footer line up to the foot of the text block
 FOOTER = re.compile(r"^\s*(Page \d+( of \d+)?|\d+)\s*$")
 HEADING = re.compile(r"^\s*((Question|Exercise|Problem|Task) \d+\b.*|\([a-z]{1,2}\d*\)\s*(\[[^\]]*\])?)\s*$")
-PART_START = re.compile(r"^\s*\(([a-z]{1,2}\d*)\)\s")
+PART_START = re.compile(r"^\s*\(([a-z]{1,2}\d*)\)(\s|$)")
 QUESTION_START = re.compile(r"^\s*(Question|Exercise|Problem|Task) \d+\b")
-WORDS = (re.compile(r"\?\?"), re.compile(r"\bNone\b"), re.compile(r"\bnan\b", re.I),
+WORDS = (re.compile(r"\?\?"), re.compile(r"\bNone\b(?!,| of)"), re.compile(r"\bnan\b", re.I),
          re.compile(r"\d\s*\*\s*-?\d"), re.compile(r"\btemplates?\b", re.I))
+CODE_LINE = re.compile(r"\w\(.*=|^\s*(def|return|import|for|if|self\.|print)\b|nn\.")  # Python listings may multiply
 
 
 @dataclass(frozen=True)
@@ -55,13 +57,19 @@ def body_lines(page: str) -> list[str]:
     return lines
 
 
-def orphan_problems(pdf: Path, name: str) -> list[Problem]:
-    """Pages whose last body line is a question heading or a bare part label."""
+def orphan_problems(pdf: Path, name: str, boxes: bool = False) -> list[Problem]:
+    """Pages that end in a question heading (one of the last two lines: heading and title) or a
+    part label (the last line). In an exam (`boxes`), 2 cm or more below it is its answer box."""
     out = []
-    for number, page in enumerate(pdf_pages_text(pdf), start=1):
-        lines = body_lines(page)
-        if len(lines) > 2 and (HEADING.match(lines[-1]) or QUESTION_START.match(lines[-1])):
-            out.append(Problem(name, number, "heading at the foot of the page", lines[-1].strip()[:60]))
+    for number, (height, lines) in enumerate(_lines_by_page(pdf), start=1):
+        body, footer_top = _split_footer(height, lines)
+        if len(body) < 4:
+            continue
+        room = (footer_top or height) - FOOTSKIP_PT - body[-1][1]
+        tail = [ln[2] for ln in body[-2:] if QUESTION_START.match(ln[2])] + \
+            [ln[2] for ln in body[-1:] if _part_label(ln)]
+        if tail and (room < MIN_SPACE_PT * 2 or not boxes):
+            out.append(Problem(name, number, "heading at the foot of the page", tail[0].strip()[:60]))
     return out
 
 
@@ -70,7 +78,7 @@ def word_problems(pdf: Path, name: str, ids: Iterable[str]) -> list[Problem]:
     checks = [*WORDS, *(re.compile(rf"(?<![\w-]){re.escape(i)}(?![\w-])") for i in ids)]
     out = []
     for number, page in enumerate(pdf_pages_text(pdf), start=1):
-        flat = " ".join(page.split())
+        flat = " ".join(" ".join(line.split()) for line in page.splitlines() if not CODE_LINE.search(line))
         for check in checks:
             found = check.search(flat)
             if found:
@@ -80,39 +88,78 @@ def word_problems(pdf: Path, name: str, ids: Iterable[str]) -> list[Problem]:
 
 
 PAGE_TAG = re.compile(r'<page width="[\d.]+" height="([\d.]+)">(.*?)</page>', re.S)
-LINE_TAG = re.compile(r'<line xMin="[\d.]+" yMin="([\d.]+)" xMax="[\d.]+" yMax="([\d.]+)">(.*?)</line>', re.S)
+LINE_TAG = re.compile(r'<line xMin="([\d.]+)" yMin="([\d.]+)" xMax="[\d.]+" yMax="([\d.]+)">(.*?)</line>', re.S)
+LABEL_X = 130.0            # a part label sits in the left margin of the text, not inside a line
 WORD_TAG = re.compile(r"<word [^>]*>(.*?)</word>", re.S)
 
 
-def _lines_by_page(pdf: Path) -> list[tuple[float, list[tuple[float, float, str]]]]:
-    """Per page: its height and its text lines as (top, bottom, text), top to bottom."""
+def _lines_by_page(pdf: Path) -> list[tuple[float, list[tuple[float, float, str, float]]]]:
+    """Per page: its height and its text lines as (top, bottom, text, left), top to bottom."""
     run = subprocess.run(["pdftotext", "-bbox-layout", str(pdf), "-"], capture_output=True, text=True, check=True)
     pages = []
     for height, body in PAGE_TAG.findall(run.stdout):
-        lines = sorted((float(top), float(bottom), html.unescape(" ".join(WORD_TAG.findall(words))))
-                       for top, bottom, words in LINE_TAG.findall(body))
-        pages.append((float(height), lines))
+        lines = sorted((float(top), float(bottom), html.unescape(" ".join(WORD_TAG.findall(words))), float(left))
+                       for left, top, bottom, words in LINE_TAG.findall(body))
+        pages.append((float(height), _rows(lines)))
     return pages
 
 
+def _rows(lines: list[tuple[float, float, str, float]]) -> list[tuple[float, float, str, float]]:
+    """Lines side by side (a label and its text, marks at the margin) merged into one row, left to right."""
+    rows: list[list[tuple[float, float, str, float]]] = []
+    for line in lines:
+        if rows and abs(line[0] - rows[-1][0][0]) < 6.0:
+            rows[-1].append(line)
+        else:
+            rows.append([line])
+    return [(min(x[0] for x in row), max(x[1] for x in row),
+             " ".join(x[2] for x in sorted(row, key=lambda x: x[3])), min(x[3] for x in row)) for row in rows]
+
+
+def _part_label(line: tuple[float, float, str, float]) -> bool:
+    return bool(PART_START.match(line[2])) and line[3] < LABEL_X
+
+
+def _split_footer(height: float, lines: list) -> tuple[list, float | None]:
+    """A page's body lines and the top of its footer (None if it has none)."""
+    footer = [ln for ln in lines if FOOTER.match(ln[2]) and ln[0] > 0.9 * height]
+    return [ln for ln in lines if ln not in footer], min((ln[0] for ln in footer), default=None)
+
+
+def _largest_gap(lines: list, below: float) -> float:
+    """The largest vertical gap between consecutive lines, or between the last and `below`."""
+    tops = [ln[0] for ln in lines[1:]] + [below]
+    return max((t - ln[1] for t, ln in zip(tops, lines)), default=0.0)
+
+
 def space_problems(pdf: Path, name: str) -> list[Problem]:
-    """Lettered parts of an exam with no gap of 1 cm anywhere before the next part or heading."""
-    out = []
-    for number, (_height, lines) in enumerate(_lines_by_page(pdf), start=1):
-        body = [ln for ln in lines if not FOOTER.match(ln[2])]
-        footer_top = min((ln[0] for ln in lines if FOOTER.match(ln[2]) and ln not in body[:1]), default=None)
-        starts = [i for i, ln in enumerate(body) if PART_START.match(ln[2]) or QUESTION_START.match(ln[2])]
-        for k, i in enumerate(starts):
-            if not PART_START.match(body[i][2]):
+    """Lettered parts of an exam with no gap of 1 cm before the next part or heading (a part that
+    runs off the foot of a page is followed onto the next)."""
+    out: list[Problem] = []
+    pending: tuple[int, str] | None = None
+    for number, (height, lines) in enumerate(_lines_by_page(pdf), start=1):
+        body, footer_top = _split_footer(height, lines)
+        foot = (footer_top or height) - FOOTSKIP_PT
+        starts = [i for i, ln in enumerate(body) if _part_label(ln) or QUESTION_START.match(ln[2])]
+        bounds = [*starts, len(body)]
+        if pending:
+            lead = body[:bounds[0]]
+            below = body[bounds[0]][0] if starts else foot
+            if _largest_gap(lead, below) < MIN_SPACE_PT and (lead or starts):
+                out.append(Problem(name, pending[0], "part without answer space", pending[1]))
+            pending = None if starts or not lead else pending
+        for i, end in zip(starts, bounds[1:]):
+            if not _part_label(body[i]):
                 continue
-            end = starts[k + 1] if k + 1 < len(starts) else len(body)
-            tops = [ln[0] for ln in body[i + 1:end + 1]]
+            below = body[end][0] if end < len(body) else foot
+            if _largest_gap(body[i:end], below) >= MIN_SPACE_PT:
+                continue
             if end == len(body):
-                tops.append(footer_top - 30.0 if footer_top else body[-1][1] + 60.0)
-            bottoms = [ln[1] for ln in body[i:end]]
-            gap = max((t - b for t, b in zip(tops, bottoms)), default=0.0)
-            if gap < MIN_SPACE_PT:
+                pending = (number, body[i][2].strip()[:60])   # continues on the next page
+            else:
                 out.append(Problem(name, number, "part without answer space", body[i][2].strip()[:60]))
+    if pending:
+        out.append(Problem(name, pending[0], "part without answer space", pending[1]))
     return out
 
 
@@ -125,8 +172,9 @@ def check_folder(folder: Path, ids: Iterable[str] = (), logs: dict[str, str] | N
         if bundled and pdf.parent != folder:
             continue
         name = str(pdf.relative_to(folder))
-        problems += orphan_problems(pdf, name) + word_problems(pdf, name, ids)
-        if pdf.stem.startswith("exam") or pdf.name == "all-exams.pdf":
+        exam = pdf.stem.startswith("exam") or pdf.name == "all-exams.pdf"
+        problems += orphan_problems(pdf, name, boxes=exam) + word_problems(pdf, name, ids)
+        if exam:
             problems += space_problems(pdf, name)
     for name, text in (logs or {}).items():
         problems += [Problem(name, 0, "overfull line", f"{pt:.1f}pt too wide at line {line}")
