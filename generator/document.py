@@ -69,7 +69,7 @@ def cover_lines(spec: ExamSpec, page_sections: list, optional: list[str], word: 
         rows.append(("Total", f"{fmt_marks(sum(s.marks for _, s in required))} {unit}"))
     for i, s in enumerate(page_sections, start=1):
         if optional[i - 1]:
-            rows.append((f"{word} {i}", f"{optional[i - 1]}: {fmt_marks(s.marks)} {unit} more"))
+            rows.append((f"{word} {i}", f"{fmt_marks(s.marks)} {unit}, {optional[i - 1]} (not in the total)"))
     return rows
 
 

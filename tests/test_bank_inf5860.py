@@ -148,7 +148,7 @@ def test_paper_builds_with_values_in_exam_and_answers_only_in_solutions(built) -
     assert f"= {fov['answers']['weights']}" in solutions and f"= {fov['answers']['weights']}" not in exam
     assert "Marking:" in solutions and "Marking:" not in exam
     assert "Forward values above the arrows" in solutions and "Forward values above" not in exam
-    assert "Total: 35.5 points" in exam and "Exercise 7 INF9860 candidates only: 6 points more" in exam
+    assert "Total: 35.5 points" in exam and "Exercise 7: 6 points, INF9860 candidates only (not in the total)" in exam
 
 
 def test_two_seeds_give_different_numbers(built) -> None:

@@ -234,7 +234,7 @@ def test_values_in_exam_and_solution_text_only_in_solutions(built) -> None:
         assert "grows layer by layer" in solutions and "grows layer by layer" not in exam
         assert f"{key['sgd-momentum']['params']['beta']}" in exam
         flat = " ".join(exam.split())
-        assert "Total: 59 marks" in flat and "Exercise 12 PhD (IN9400) candidates only: 5 marks more" in flat
+        assert "Total: 59 marks" in flat and "Exercise 12: 5 marks, PhD (IN9400) candidates only (not in the total)" in flat
         assert "Exercise 12 Learning-rate schedules [5 marks, PhD (IN9400) candidates only]" in flat
         assert "Question" not in flat             # the paper's word is Exercise, everywhere
 
