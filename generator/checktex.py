@@ -10,7 +10,7 @@ from pathlib import Path
 
 from .compile import Job, compile_tex, culprit, overfull, owner_of_line, pdflatex
 from .document import Page, answer_space
-from .layout import QUESTION_START, orphan_problems, pdf_pages_text, word_problems
+from .layout import CODE_LINE, QUESTION_START, WORDS, orphan_problems, pdf_pages_text
 from .errors import LatexError
 from .models import ExamSpec, Instance, Pick
 from .render import render_document, render_section
@@ -66,17 +66,24 @@ def layout_notes(tex: Path) -> dict[str, str]:
 def page_notes(pdf: Path) -> dict[str, str]:
     """The layout gate's page problems (a heading at a page foot, forbidden text), by template: the
     check document's question N is the N-th template and its heading carries the template id."""
-    owners: dict[int, str] = {}
-    current = ""
-    for number, page in enumerate(pdf_pages_text(pdf), start=1):
+    text: dict[str, list[str]] = {}
+    owner = ""
+    for page in pdf_pages_text(pdf):
         for line in page.splitlines():
-            if QUESTION_START.match(line):
-                current = line.split()[2] if len(line.split()) > 2 else current
-        owners[number] = current
+            if QUESTION_START.match(line) and len(line.split()) > 2:
+                owner = line.split()[2]
+            if owner and not CODE_LINE.search(line):
+                text.setdefault(owner, []).append(" ".join(line.split()))
     notes: dict[str, str] = {}
-    for problem in orphan_problems(pdf, pdf.name) + word_problems(pdf, pdf.name, ()):
-        if owners.get(problem.page):
-            notes.setdefault(owners[problem.page], f"layout: {problem.kind}: {problem.detail}")
+    for template_id, lines in text.items():
+        flat = " ".join(lines)
+        found = next((w.search(flat) for w in WORDS if w.search(flat)), None)
+        if found:
+            notes[template_id] = f"layout: forbidden text {found.group(0)!r}: {flat[max(0, found.start() - 30):found.end() + 30]}"
+    for problem in orphan_problems(pdf, pdf.name):
+        notes.setdefault(problem.detail.split()[2] if QUESTION_START.match(problem.detail) else "",
+                         f"layout: {problem.kind}: {problem.detail}")
+    notes.pop("", None)
     return notes
 
 
