@@ -20,8 +20,7 @@ OVERFULL_PT = 1.0
 MIN_SPACE_PT = 28.0        # 1 cm: less than this under a part is no answer space
 FOOTSKIP_PT = 30.0         # from the footer line up to the foot of the text block
 FOOTER = re.compile(r"^\s*(Page \d+( of \d+)?|\d+)\s*$")
-HEADING = re.compile(r"^\s*((Question|Exercise|Problem|Task) \d+\b.*|\([a-z]{1,2}\d*\)\s*(\[[^\]]*\])?)\s*$")
-PART_START = re.compile(r"^\s*\(([a-z]{1,2}\d*)\)(\s|$)")
+PART_START = re.compile(r"^\s*\(([a-z]\d*)\)(\s|$)")
 QUESTION_START = re.compile(r"^\s*(Question|Exercise|Problem|Task) \d+\b")
 WORDS = (re.compile(r"\?\?"), re.compile(r"\bNone\b(?!,| of)"), re.compile(r"\bnan\b", re.I),
          re.compile(r"\d\s*\*\s*-?\d"), re.compile(r"\btemplates?\b", re.I))
@@ -47,14 +46,6 @@ def pdf_pages_text(pdf: Path) -> list[str]:
     run = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True)
     pages = run.stdout.split("\f")
     return pages[:-1] if pages and not pages[-1].strip() else pages
-
-
-def body_lines(page: str) -> list[str]:
-    """A page's non-empty lines without its footer (page number) line."""
-    lines = [line for line in page.splitlines() if line.strip()]
-    while lines and FOOTER.match(lines[-1]):
-        lines.pop()
-    return lines
 
 
 def orphan_problems(pdf: Path, name: str, boxes: bool = False) -> list[Problem]:

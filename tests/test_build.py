@@ -40,6 +40,7 @@ def test_values_appear_in_exam_and_solutions_only_in_solutions(demo: Path) -> No
         assert f"takes {conv['params']['in_channels']} input channels" in " ".join(text.split())
     assert total in solutions and total not in exam
     assert "Solution." in solutions and "Solution." not in exam
+    assert "Answer:" not in (demo / "exam.tex").read_text()   # the exam's source holds no solutions
     total = sum(p["marks"] for q in questions for p in q["parts"])
     assert f"Total: {total:g} marks" in " ".join(exam.split())
 
