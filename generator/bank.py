@@ -124,7 +124,7 @@ def _part(problems: Problems, data: dict, where: str, label: str | None) -> Part
     if marks is None or question is None:
         return None
     return Part(label, float(marks), question, solution, answer or "<< correct >>", options, draw,
-                bool(data.get("shuffle", True)), multiple, str(data.get("space", "1.5cm" if options else "4cm")), when,
+                bool(data.get("shuffle", True)), multiple, str(data["space"]) if "space" in data else None, when,
                 marking)
 
 

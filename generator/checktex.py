@@ -9,6 +9,8 @@ import tempfile
 from pathlib import Path
 
 from .compile import Job, compile_tex, culprit, overfull, owner_of_line, pdflatex
+from .document import Page, answer_space
+from .layout import CODE_LINE, QUESTION_START, WORDS, orphan_problems, pdf_pages_text
 from .errors import LatexError
 from .models import ExamSpec, Instance, Pick
 from .render import render_document, render_section
@@ -25,9 +27,12 @@ def check_spec() -> ExamSpec:
 def check_tex(samples: list[Sample]) -> str:
     """The solutions document (question, worked solution and answer) with one section per template."""
     sections = [render_section(i.template.id, "", [i], [Pick(i.template)]) for i, _ in samples]
-    return render_document("solutions.tex.j2", exam=check_spec(), sections=sections, solutions=True,
-                           total=sum(s.marks for s in sections), variant_label="", header="examgen check",
-                           seed=0, kind_label="Solutions")
+    for section in sections:
+        for part in section.questions[0].parts:
+            part.space = answer_space(part, "marks", part.choice)
+    page = Page(1, "CHECK", sections, [""] * len(sections), cover=[], grades=[])
+    return render_document("paper.tex.j2", exam=check_spec(), variants=[page], solutions=True, seed=0,
+                           word="Question", unit="marks", point_unit="")
 
 
 OVERFULL_PT = 10.0  # a box wider than the text block by more than this shows on the printed page
@@ -55,6 +60,30 @@ def layout_notes(tex: Path) -> dict[str, str]:
         owner = owner_of_line(tex, line)
         if owner and owner.startswith("question "):
             notes.setdefault(owner.removeprefix("question "), f"layout: a line runs {points:.0f}pt into the margin")
+    return {**page_notes(tex.with_suffix(".pdf")), **notes}
+
+
+def page_notes(pdf: Path) -> dict[str, str]:
+    """The layout gate's page problems (a heading at a page foot, forbidden text), by template: the
+    check document's question N is the N-th template and its heading carries the template id."""
+    text: dict[str, list[str]] = {}
+    owner = ""
+    for page in pdf_pages_text(pdf):
+        for line in page.splitlines():
+            if QUESTION_START.match(line) and len(line.split()) > 2:
+                owner = line.split()[2]
+            if owner and not CODE_LINE.search(line):
+                text.setdefault(owner, []).append(" ".join(line.split()))
+    notes: dict[str, str] = {}
+    for template_id, lines in text.items():
+        flat = " ".join(lines)
+        found = next((w.search(flat) for w in WORDS if w.search(flat)), None)
+        if found:
+            notes[template_id] = f"layout: forbidden text {found.group(0)!r}: {flat[max(0, found.start() - 30):found.end() + 30]}"
+    for problem in orphan_problems(pdf, pdf.name):
+        notes.setdefault(problem.detail.split()[2] if QUESTION_START.match(problem.detail) else "",
+                         f"layout: {problem.kind}: {problem.detail}")
+    notes.pop("", None)
     return notes
 
 

@@ -106,6 +106,8 @@ def build(
                                     help="Use the seed paper's own values where a template has them."),
     bank: list[Path] = BANK_OPTION,
     trust: bool = TRUST_OPTION,
+    roster: Optional[Path] = typer.Option(None, "--roster", help="Students CSV (id,name): one variant each, "
+                                          "named on the cover; PDFs in students/<id>/ (overrides --variants)."),
 ) -> None:
     """Build exam, solutions and answer-key PDFs for SEED into OUT/<exam-id>-seed<SEED>/."""
     from .build import BuildOptions, build as run_build
@@ -113,7 +115,8 @@ def build(
     from .progress import BarReporter
     from .write import stop_on_signals
 
-    options = BuildOptions(spec or default_spec(), seed, variants, out, jobs, device, as_printed, _banks(bank, trust))
+    options = BuildOptions(spec or default_spec(), seed, variants, out, jobs, device, as_printed, roster,
+                           banks=_banks(bank, trust))
     try:
         with stop_on_signals(), BarReporter() as reporter:
             result = run_build(options, reporter)

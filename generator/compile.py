@@ -29,6 +29,8 @@ class Job:
 
     tex: Path
     label: str
+    labels: bool = False          # prints its own page references: a draft pass writes them first
+    fmt: str | None = None        # a precompiled preamble (examgen.fmt beside the .tex), see make_format
 
 
 def pdflatex() -> str:
@@ -112,22 +114,32 @@ def source_lines(tex: Path, log: str, around: int = 1) -> str:
 
 
 def compile_tex(job: Job) -> Path:
-    """Compile one .tex to PDF in its folder (rerunning for references); raise LatexError on failure."""
-    folder = job.tex.parent
+    """Compile one .tex to PDF in its folder; raise LatexError on failure.
+
+    One pass, unless the document prints page references: then a first pass in draft mode (no
+    PDF written) records them, and a final pass prints them (a third only if they still move)."""
     cmd = [pdflatex(), "-no-shell-escape", "-interaction=nonstopmode", "-halt-on-error",
-           "-file-line-error-style", "-recorder", job.tex.name]
-    for _ in range(MAX_PASSES):
-        returncode = _run(job, cmd)
-        log = _read_log(job.tex)
-        outside = reads_outside(job.tex)
-        if outside:
-            raise LatexError(f"{job.label}: the document tried to read {outside[0]}, outside the build "
-                             "folder and TeX's own files; nothing was published")
-        if returncode != 0:
-            raise LatexError(_failure(job, log))
+           "-file-line-error-style", "-recorder", *([f"-fmt={job.fmt}"] if job.fmt else []), job.tex.name]
+    if job.labels:
+        _pass(job, [*cmd[:-1], "-draftmode", cmd[-1]])
+    for _ in range(MAX_PASSES - job.labels):
+        log = _pass(job, cmd)
         if "Rerun to get" not in log and "Label(s) may have changed" not in log:
             break
     return job.tex.with_suffix(".pdf")
+
+
+def _pass(job: Job, cmd: list[str]) -> str:
+    """One pdflatex run through the one runner; its log. A read outside the build folder fails it."""
+    returncode = _run(job, cmd)
+    log = _read_log(job.tex)
+    outside = reads_outside(job.tex)
+    if outside:
+        raise LatexError(f"{job.label}: the document tried to read {outside[0]}, outside the build "
+                         "folder and TeX's own files; nothing was published")
+    if returncode != 0:
+        raise LatexError(_failure(job, log))
+    return log
 
 
 def _run(job: Job, cmd: list[str]) -> int:
@@ -178,6 +190,26 @@ def stop_all() -> None:
 def resume() -> None:
     """Compiles may start again (after an interrupted build, in the same process: tests)."""
     _STOPPING.clear()
+
+
+FORMAT_TIMEOUT_S = 120  # dumping the shared preamble takes about a second
+
+
+def make_format(preamble: str, folder: Path, name: str = "examgen") -> str | None:
+    """Dump the shared preamble into `folder/<name>.fmt` (mylatexformat); None if that fails,
+    and the documents then load their preamble as usual."""
+    source = folder / f"{name}-preamble.tex"
+    source.write_text(preamble + "\\begin{document}\\end{document}\n", encoding="utf-8")
+    cmd = [pdflatex(), "-ini", "-no-shell-escape", "-interaction=batchmode", f"-jobname={name}",
+           "&pdflatex", "mylatexformat.ltx", source.name]
+    try:
+        run = subprocess.run(cmd, cwd=folder, env=_env(folder), capture_output=True,
+                             timeout=FORMAT_TIMEOUT_S, stdin=subprocess.DEVNULL)
+    except subprocess.TimeoutExpired:
+        return None
+    for leftover in (source, folder / f"{name}.log"):
+        leftover.unlink(missing_ok=True)
+    return name if run.returncode == 0 and (folder / f"{name}.fmt").exists() else None
 
 
 def _read_log(tex: Path) -> str:

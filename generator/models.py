@@ -62,7 +62,7 @@ class Part:
     draw: int | None = None          # draw this many options from the pool per variant
     shuffle: bool = True
     multiple: bool = False           # several options may be correct
-    space: str = "4cm"               # answer space left in the exam
+    space: str | None = None         # answer space floor in the exam (default: by marks, document.py)
     when: str | None = None          # a parameter that must be truthy for the part to be asked
     marking: tuple[MarkingPoint, ...] = ()  # the guide; its points add up to `marks` and rescale with them
 
@@ -140,6 +140,7 @@ class SectionSpec:
     items: tuple[ItemSpec, ...]
     shuffle: bool = False
     intro: str = ""
+    optional: str = ""               # why the section is optional ("PhD candidates only"); not in the total
 
 
 @dataclass(frozen=True)
@@ -158,6 +159,7 @@ class ExamSpec:
     marks_unit: str = "marks"
     total_marks: float | None = None
     preset_prefix: str = ""          # names of this paper's presets start with it (e.g. oslo-2022)
+    question_word: str = "Question"  # what the paper calls a question ("Exercise")
 
 
 @dataclass(frozen=True)
@@ -189,7 +191,8 @@ class RenderedPart:
     question: str
     solution: str
     answer: str
-    space: str = "4cm"
+    space: str | None = None
+    choice: bool = False             # a multiple-choice part (its answer box is small)
     index: int = 0                                    # the template part it renders
     prompt: str = ""                                  # the question without its options (exports)
     options: list[RenderedOption] = field(default_factory=list)

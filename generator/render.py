@@ -129,7 +129,8 @@ def render_part(instance: Instance, index: int, label: str, marks: float,
         answer = f"{s_ctx['correct']}) {answer}"
     shown = [RenderedOption(render_text(o["text"], q_ctx, f"{where}.options"), o["correct"],
                             render_text(o["why"], s_ctx, f"{where}.options") if o["why"] else "") for o in options]
-    return RenderedPart(label, marks, question, solution.strip(), answer, part.space, index, prompt, shown, work)
+    return RenderedPart(label, marks, question, solution.strip(), answer, part.space, bool(options),
+                        index, prompt, shown, work)
 
 
 def scaled_points(points: list[float], total: float, step: float = 0.25) -> list[float]:
@@ -178,16 +179,7 @@ def render_question(instance: Instance, pick: Pick, labels: Iterator[str]) -> Re
     stem = render_text(t.stem, q_ctx, f"{t.path} (template {t.id}) question") if t.stem else ""
     stem_sol = render_text(t.stem_solution, s_ctx, f"{t.path} (template {t.id}) solution") if t.stem_solution else ""
     sources = ", ".join(str(s) for s in (t.source, *t.sources))
-    return RenderedQuestion(t.id, t.title, sources, stem, _with_erratum(stem_sol, instance), parts)
-
-
-def _with_erratum(solution: str, instance: Instance) -> str:
-    """With a paper's own values, the solutions say where the paper's printed answer slips."""
-    preset = instance.template.presets.get(instance.preset or "")
-    if preset is None or not preset.erratum:
-        return solution
-    note = rf"\emph{{On the original paper:}} {preset.erratum}"  # bank text is LaTeX, as every other field
-    return rf"{solution}\par {note}" if solution else note
+    return RenderedQuestion(t.id, t.title, sources, stem, stem_sol, parts)  # errata: document.errata
 
 
 def _labels(count: int) -> Iterator[str]:

@@ -11,8 +11,9 @@ from .schema import Problems, check_marks, expect, is_slug, unknown_keys
 from .yamlsafe import read_yaml
 
 SPEC_KEYS = {"id", "title", "institution", "course", "date", "duration", "instructions",
-             "sections", "marks_unit", "total_marks", "preset_prefix", "doc"}
-SECTION_KEYS = {"title", "intro", "shuffle", "questions", "separate"}
+             "sections", "marks_unit", "total_marks", "preset_prefix", "doc",
+             "question_word"}
+SECTION_KEYS = {"title", "intro", "shuffle", "questions", "separate", "optional"}
 ITEM_KEYS = {"template", "topic", "kind", "pool", "draw", "preset", "marks", "parts", "as"}
 ITEM_AS = ("multiple-choice",)  # `as: multiple-choice`: numeric parts with mistake distractors
 
@@ -59,7 +60,7 @@ def _separate(section: SectionSpec, separate: bool | None) -> list[SectionSpec]:
     if not (several if separate is None else separate):
         return [section]
     singles = [replace(item, draw=1) for item in section.items for _ in range(item.draw)]
-    return [SectionSpec(section.title, (item,), False, section.intro) for item in singles]
+    return [SectionSpec(section.title, (item,), False, section.intro, section.optional) for item in singles]
 
 
 def _section(problems: Problems, data: Any, where: str) -> list[SectionSpec]:
@@ -75,7 +76,8 @@ def _section(problems: Problems, data: Any, where: str) -> list[SectionSpec]:
     shuffle = expect(problems, data, "shuffle", bool, where, required=False) or False
     intro = expect(problems, data, "intro", str, where, required=False) or ""
     separate = expect(problems, data, "separate", bool, where, required=False)
-    return _separate(SectionSpec(title or "", tuple(i for i in items if i), shuffle, intro), separate)
+    optional = expect(problems, data, "optional", str, where, required=False) or ""
+    return _separate(SectionSpec(title or "", tuple(i for i in items if i), shuffle, intro, optional), separate)
 
 
 def parse_spec(path: Path, data: Any) -> ExamSpec:
@@ -85,7 +87,8 @@ def parse_spec(path: Path, data: Any) -> ExamSpec:
         raise SpecError(f"{path}: expected a mapping of exam fields")
     unknown_keys(problems, data, SPEC_KEYS)
     strings = {k: expect(problems, data, k, str, required=k in ("title",)) or ""
-               for k in ("title", "institution", "course", "date", "duration", "marks_unit", "preset_prefix")}
+               for k in ("title", "institution", "course", "date", "duration", "marks_unit", "preset_prefix",
+                         "question_word")}
     instructions = expect(problems, data, "instructions", list, required=False) or []
     raw = expect(problems, data, "sections", list) or []
     if "sections" in data and not raw:
@@ -103,7 +106,7 @@ def parse_spec(path: Path, data: Any) -> ExamSpec:
                     strings["course"], strings["date"], strings["duration"],
                     tuple(map(str, instructions)), tuple(s for group in sections for s in group), path,
                     strings["marks_unit"] or "marks", None if total is None else float(total),
-                    strings["preset_prefix"])
+                    strings["preset_prefix"], strings["question_word"] or "Question")
 
 
 def load_spec(path: Path) -> ExamSpec:

@@ -37,9 +37,14 @@ def first_key(result: BuildResult) -> list[dict]:
     return json.loads((result.folder / "answer-key.json").read_text())["variants"][0]["questions"]
 
 
+MARGIN_MARKS = re.compile(r"\s\[\d+(?:\.\d+)?(?:\s?%)?\](?=\s)")
+
+
 def exam_and_solutions(result: BuildResult) -> tuple[str, str]:
-    """The text of exam.pdf and solutions.pdf, whitespace collapsed."""
-    return tuple(" ".join(pdf_text(result.folder / name).split()) for name in ("exam.pdf", "solutions.pdf"))
+    """The text of exam.pdf and solutions.pdf, whitespace collapsed, without the marks in the right
+    margin (pdftotext -layout sets them into the line of text beside them)."""
+    return tuple(MARGIN_MARKS.sub("", " ".join(pdf_text(result.folder / name).split()))
+                 for name in ("exam.pdf", "solutions.pdf"))
 
 
 def drawn_params(result: BuildResult) -> list[dict]:

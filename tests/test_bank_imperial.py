@@ -146,7 +146,8 @@ def test_paper_builds_with_values_in_exam_and_answers_only_in_solutions(built) -
     rnn = key_entry(built[0], "rnn-bptt-gradients")
     assert "spectral radius" in solutions and "spectral radius" not in exam
     assert dec(rnn['answers']['radius'], 2) in solutions  # as the solution prints it
-    assert "Total: 200 %" in exam
+    assert "Total: 200" not in exam      # two questions of 100 % each, of equal weight: no "200 %"
+    assert "each question is marked out of 100 %; the 2 questions carry equal weight" in exam
 
 
 def test_two_seeds_give_different_numbers(built) -> None:

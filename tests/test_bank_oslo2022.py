@@ -210,9 +210,10 @@ def test_batchnorm_model_answer_code_runs_and_matches_the_built_module(seed: int
 def test_spec_marks_add_up() -> None:
     spec = load_spec(SPEC)
     bank = load_bank()
-    total = sum(bank[item.template].marks for s in spec.sections for item in s.items)
-    assert total == spec.total_marks == 64
-    assert [s.title for s in spec.sections][-1].endswith("(PhD candidates only)")
+    total = sum(bank[item.template].marks for s in spec.sections for item in s.items if not s.optional)
+    optional = sum(bank[item.template].marks for s in spec.sections for item in s.items if s.optional)
+    assert (total, optional) == (spec.total_marks, 5) == (59, 5)   # the PhD-only exercise is not in the total
+    assert [s.optional for s in spec.sections] == [""] * 11 + ["PhD (IN9400) candidates only"]
     assert len(spec.sections) == 12
 
 
@@ -251,7 +252,9 @@ def test_values_in_exam_and_solution_text_only_in_solutions(built) -> None:
         assert "grows layer by layer" in solutions and "grows layer by layer" not in exam
         assert f"{key['sgd-momentum']['params']['beta']}" in exam
         flat = " ".join(exam.split())
-        assert "Total: 64 marks" in flat and "PhD candidates only" in flat
+        assert "Total: 59 marks" in flat and "Exercise 12: 5 marks, PhD (IN9400) candidates only (not in the total)" in flat
+        assert "Exercise 12 Learning-rate schedules [5 marks, PhD (IN9400) candidates only]" in flat
+        assert "Question" not in flat             # the paper's word is Exercise, everywhere
 
 
 def test_two_seeds_give_different_numbers(built) -> None:

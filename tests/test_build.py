@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from conftest import pdf_text
+from examgen.layout import pdf_pages_text
 from examgen.bank import load_bank
 from examgen.build import BuildOptions, build
 from examgen.errors import LatexError, SpecError
@@ -39,8 +40,19 @@ def test_values_appear_in_exam_and_solutions_only_in_solutions(demo: Path) -> No
         assert f"takes {conv['params']['in_channels']} input channels" in " ".join(text.split())
     assert total in solutions and total not in exam
     assert "Solution." in solutions and "Solution." not in exam
+    assert "Answer:" not in (demo / "exam.tex").read_text()   # the exam's source holds no solutions
     total = sum(p["marks"] for q in questions for p in q["parts"])
     assert f"Total: {total:g} marks" in " ".join(exam.split())
+
+
+def test_exam_pages_show_the_exam_code_never_the_seed(demo: Path) -> None:
+    code = json.loads((demo / "answer-key.json").read_text())["variants"][0]["code"]
+    pages = pdf_pages_text(demo / "exam.pdf")
+    assert len(pages) >= 2
+    for number, page in enumerate(pages, start=1):
+        assert f"Exam code {code}" in page and f"Page {number} of {len(pages)}" in page
+        assert not re.search(r"\bseed\b", page, re.I)
+    assert code in pdf_text(demo / "answer-key.pdf") and "seed 7" in pdf_text(demo / "answer-key.pdf")
 
 
 def test_answer_key_lists_every_part(demo: Path) -> None:
@@ -65,27 +77,55 @@ def test_other_seed_gives_other_numbers(demo: Path, tmp_path: Path) -> None:
     assert [q["params"] for q in first] != [q["params"] for q in second]
 
 
-def test_variants_get_their_own_folders(tmp_path: Path) -> None:
-    result = build(BuildOptions(spec=DEMO, seed=3, variants=2, out=tmp_path, jobs=2))
-    for v in ("variant-01", "variant-02"):
-        assert (result.folder / v / "exam.pdf").exists() and (result.folder / v / "solutions.pdf").exists()
-    key = json.loads((result.folder / "answer-key.json").read_text())
-    assert [v["variant"] for v in key["variants"]] == [1, 2]
-    assert "Variant 02" in pdf_text(result.folder / "variant-02" / "exam.pdf")
-    bundle = pdf_text(result.folder / "all-exams.pdf")
-    assert bundle.index("Variant 01") < bundle.index("Variant 02")
-    pages = [pdf_pages(result.folder / v / "exam.pdf") for v in ("variant-01", "variant-02")]
-    assert pdf_pages(result.folder / "all-exams.pdf") == sum(n + n % 2 for n in pages)  # each starts on a recto
-    again = build(BuildOptions(spec=DEMO, seed=3, variants=2, out=tmp_path / "again", jobs=2))
-    for name in ("all-exams.pdf", "all-solutions.pdf", "variant-02/solutions.pdf"):
-        assert (again.folder / name).read_bytes() == (result.folder / name).read_bytes(), name
+def test_one_tex_run_per_kind_split_into_each_variants_pdfs(tmp_path: Path) -> None:
+    result = build(BuildOptions(spec=DEMO, seed=3, variants=3, out=tmp_path, jobs=2))
+    folder = result.folder
+    assert sorted(p.name for p in folder.glob("*.tex")) == ["all-exams.tex", "all-solutions.tex", "answer-key.tex"]
+    key = json.loads((folder / "answer-key.json").read_text())
+    codes = [v["code"] for v in key["variants"]]
+    assert [v["variant"] for v in key["variants"]] == [1, 2, 3] and len(set(codes)) == 3
+    for bundle, name in (("all-exams", "exam"), ("all-solutions", "solutions")):
+        pages = pdf_pages_text(folder / f"{bundle}.pdf")
+        start = 0
+        for code, number in zip(codes, (1, 2, 3)):
+            own = pdf_pages_text(folder / f"variant-{number:02d}" / f"{name}.pdf")
+            assert start % 2 == 0                              # each variant starts on a recto
+            assert own == pages[start:start + len(own)]        # the variant's PDF is its pages of the bundle
+            for page_number, page in enumerate(own, start=1):  # numbered per variant, the cover counted
+                assert f"Exam code {code}" in page and f"Page {page_number} of {len(own)}" in page
+            start += len(own) + len(own) % 2
+        assert start - len(pages) in (0, 1)                   # no pages but the variants' and blank versos
+    assert not list(folder.rglob("*.pages")) and not list(folder.rglob("*.fmt"))
+    again = build(BuildOptions(spec=DEMO, seed=3, variants=3, out=tmp_path / "again", jobs=2))
+    for name in ("all-exams.pdf", "all-solutions.pdf", "answer-key.pdf", "variant-02/solutions.pdf"):
+        assert (again.folder / name).read_bytes() == (folder / name).read_bytes(), name
 
 
-def pdf_pages(path: Path) -> int:
-    import subprocess
+def test_roster_gives_each_student_a_named_cover_files_and_key_entry(tmp_path: Path) -> None:
+    roster = tmp_path / "students.csv"
+    roster.write_text("id,name\ns1,O'Brien & Søren_1\ns2,Zoë #2\n", encoding="utf-8")
+    result = build(BuildOptions(spec=DEMO, seed=4, variants=9, out=tmp_path / "out", roster=roster))
+    folder = result.folder
+    assert len(result.variants) == 2                          # one per student, --variants overridden
+    for sid, name in (("s1", "O'Brien & Søren_1"), ("s2", "Zoë #2")):
+        cover = pdf_pages_text(folder / "students" / sid / "exam.pdf")[0]
+        assert name in cover.replace("’", "'") and sid in cover
+        assert (folder / "students" / sid / "solutions.pdf").exists()
+    key = json.loads((folder / "answer-key.json").read_text())
+    assert key["students"]["s2"] == {"name": "Zoë #2", "variant": 2, "code": key["variants"][1]["code"]}
+    assert key["variants"][0]["student"] == {"id": "s1", "name": "O'Brien & Søren_1"}
+    text = " ".join(pdf_text(folder / "answer-key.pdf").split()).replace("’", "'")
+    assert "O'Brien & Søren_1 (s1)" in text and "Zoë #2 (s2)" in text
 
-    info = subprocess.run(["pdfinfo", str(path)], capture_output=True, text=True, check=True).stdout
-    return int(re.search(r"^Pages:\s+(\d+)", info, re.M).group(1))
+
+def test_roster_errors_are_one_clear_line(tmp_path: Path) -> None:
+    roster = tmp_path / "students.csv"
+    roster.write_text("id,name\ns1,A\ns1,B\n", encoding="utf-8")
+    with pytest.raises(SpecError, match=r"students.csv: roster line 3: id 's1' is already on line 2"):
+        build(BuildOptions(spec=DEMO, seed=4, out=tmp_path / "out", roster=roster))
+    assert not (tmp_path / "out").exists() or not list((tmp_path / "out").iterdir())
+
+
 
 
 def _spec_with(bank: Path, template: str) -> Path:
@@ -140,8 +180,11 @@ def test_as_printed_uses_the_papers_values_and_notes_its_slips(tmp_path: Path) -
     assert volume["answers"]["volume"] != printed["volume"]  # the solver corrects the paper's slip
     solutions = " ".join(pdf_text(result.folder / "solutions.pdf").split())
     exam = " ".join(pdf_text(result.folder / "exam.pdf").split())
-    assert "original paper" in solutions and "original paper" not in exam
-    assert "fast-cs4045-2a" not in solutions and "template" not in solutions  # no internal ids or notes
+    notes = solutions.split("Notes on the original paper", 1)
+    assert len(notes) == 2 and "original paper" not in exam    # one section, at the end of the solutions
+    shape = " × ".join(str(n) for n in volume["answers"]["volume"])  # the solver's corrected volume
+    assert shape in notes[1] and "fast-cs4045" not in solutions and "template" not in solutions
+    assert notes[1].index("Question 2") < notes[1].index("End of solutions")
 
 
 def test_as_printed_needs_a_preset_prefix(tmp_path: Path) -> None:

@@ -187,3 +187,12 @@ def test_text_running_into_the_margin_is_a_layout_note(tmp_bank: Path) -> None:
     assert code == 0
     assert any(n.startswith("layout: a line runs") for n in by_id(report)["too-wide"]["notes"])
     assert not any(n.startswith("layout") for n in by_id(report)["conv2d-params"]["notes"])
+
+
+def test_layout_problems_are_reported_per_template(tmp_bank: Path) -> None:
+    write_template(tmp_bank, "leaky-note", question="Say something.", answer="None, as the template says.")
+    write_template(tmp_bank, "clean-note")
+    report = check_bank(["leaky-note", "clean-note", "conv2d-params"], samples=2)
+    notes = {t.id: " ".join(t.notes) for t in report.templates}
+    assert "layout: forbidden text" in notes["leaky-note"] and "template" in notes["leaky-note"]
+    assert "layout" not in notes["clean-note"] and "layout" not in notes["conv2d-params"]

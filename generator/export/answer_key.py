@@ -30,12 +30,18 @@ def variant_record(variant: Variant) -> dict[str, Any]:
                 "template": instance.template.id,
                 **describe(instance),
             })
-    return {"variant": variant.number, "questions": questions}
+    record: dict[str, Any] = {"variant": variant.number, "code": variant.code}
+    if variant.student is not None:
+        record["student"] = {"id": variant.student.id, "name": variant.student.name}
+    return {**record, "questions": questions}
 
 
 def answer_key(spec: ExamSpec, seed: int, variants: list[Variant]) -> dict[str, Any]:
-    return {"exam": spec.id, "title": spec.title, "seed": seed,
-            "variants": [variant_record(v) for v in variants]}
+    key: dict[str, Any] = {"exam": spec.id, "title": spec.title, "seed": seed}
+    if any(v.student for v in variants):
+        key["students"] = {v.student.id: {"name": v.student.name, "variant": v.number, "code": v.code}
+                           for v in variants if v.student}
+    return {**key, "variants": [variant_record(v) for v in variants]}
 
 
 def write_answer_key(path: Path, spec: ExamSpec, seed: int, variants: list[Variant]) -> None:

@@ -1,0 +1,39 @@
+"""Split the one-run PDF of all variants into each variant's own PDF, by the page ranges the TeX
+run wrote (`\\jobname.pages`: variant, first page, last page). pypdf copies pages; nothing is
+typeset again."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from pypdf import PdfReader, PdfWriter
+
+from .errors import LatexError
+
+
+def page_ranges(pages: Path) -> dict[int, tuple[int, int]]:
+    """Variant number → (first, last) page of the PDF, 1-based, as the TeX run recorded them."""
+    ranges = {}
+    for line in pages.read_text(encoding="ascii").splitlines():
+        number, first, last = (int(x) for x in line.split())
+        ranges[number] = (first, last)
+    return ranges
+
+
+def split_pdf(pdf: Path, targets: dict[int, Path]) -> list[Path]:
+    """Write each variant's pages of `pdf` to its target path; fail if a variant has no pages."""
+    ranges = page_ranges(pdf.with_suffix(".pages"))
+    reader = PdfReader(pdf)
+    written = []
+    for number, target in targets.items():
+        if number not in ranges:
+            raise LatexError(f"{pdf.name}: the TeX run recorded no pages for variant {number}")
+        first, last = ranges[number]
+        writer = PdfWriter()
+        for index in range(first - 1, last):
+            writer.add_page(reader.pages[index])
+        writer.add_metadata({"/Producer": "examgen", "/Creator": "examgen"})
+        target.parent.mkdir(parents=True, exist_ok=True)
+        with open(target, "wb") as handle:
+            writer.write(handle)
+        written.append(target)
+    return written
