@@ -231,8 +231,8 @@ def parse_template(path: Path, data: Any, untrusted: Path | None = None) -> Temp
     params = _params(problems, data.get("params"))
     rules = expect(problems, data, "rules", list, required=False) or []
     for name in rules:
-        if name not in RULES:
-            problems.add("rules", f"no rule named {name!r}")
+        if not isinstance(name, str) or name not in RULES:
+            problems.add("rules", f"no rule named {str(name)[:40]!r}")
     exprs = _answer_exprs(problems, data, params)
     solver = expect(problems, data, "solver", str, required=kind in ("numeric", "symbolic") and not exprs)
     if solver is not None and solver not in SOLVERS:

@@ -86,7 +86,7 @@ def user_errors(fn: Callable) -> Callable:
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return fn(*args, **kwargs)
-        except ExamgenError as err:
+        except (ExamgenError, Interrupted) as err:
             fail(str(err), getattr(err, "exit_code", 1))
         except KeyboardInterrupt:
             fail("interrupted", 130)

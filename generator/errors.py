@@ -42,8 +42,11 @@ class OutputError(ExamgenError):
     """The output folder cannot be created or written."""
 
 
-class Interrupted(ExamgenError):
-    """Ctrl-C or SIGTERM stopped a build; `exit_code` is 128 + the signal number, as shells expect."""
+class Interrupted(BaseException):
+    """Ctrl-C or SIGTERM stopped a build; `exit_code` is 128 + the signal number, as shells expect.
+
+    A BaseException, like KeyboardInterrupt: raised by the signal handler wherever the main thread
+    happens to be, it must not be swallowed by a library's `except Exception` (sympy has some)."""
 
     def __init__(self, message: str, exit_code: int = 130) -> None:
         super().__init__(message)

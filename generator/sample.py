@@ -14,7 +14,7 @@ from typing import Iterable
 from .domains import check_given, draw_value
 from .errors import ParamError, SamplingError
 from .models import Instance, Option, Params, Template
-from .solve import solve
+from .solve import SOLVER_FAILURES, solve
 from .solvers import RULES, Reject, SolveContext, load_all, rule_text
 from .solvers.mistakes import mistake_choices
 
@@ -40,7 +40,12 @@ def broken_rule(template: Template, params: Params) -> str | None:
     """The first rule these parameters break, or None."""
     load_all()
     for name in template.rules:
-        if not RULES[name](params):
+        try:
+            holds = RULES[name](params)
+        except SOLVER_FAILURES as err:  # values given with --set of a shape the rule cannot read
+            raise ParamError(f"template {template.id}: rule {name} failed on these values "
+                             f"({type(err).__name__}: {str(err)[:120]})") from None
+        if not holds:
             return name
     return None
 

@@ -135,24 +135,44 @@ def _signals_held() -> Iterator[None]:
 @contextmanager
 def stop_on_signals() -> Iterator[None]:
     """Ctrl-C (once or twice) and SIGTERM stop a build: running pdflatex is killed, queued documents
-    are dropped, the staging folder goes (staging's `finally`), and one Interrupted error remains."""
+    are dropped, the staging folder goes (staging's `finally`), and one Interrupted error remains.
+
+    The error is raised where the main thread is, except inside an import (torch and sympy load
+    lazily): a module half-imported cannot be imported again, so it is raised 50 ms later instead."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
     fired: list[int] = []
 
-    def handler(signum: int, _frame: object) -> None:
+    def raise_when_safe(frame: object) -> None:
+        if _importing(frame):
+            signal.setitimer(signal.ITIMER_REAL, 0.05)  # SIGALRM comes back here
+            return
+        raise Interrupted(f"interrupted by {signal.Signals(fired[0]).name}: build stopped; the output "
+                          "folder holds the last complete build", 128 + fired[0])
+
+    def handler(signum: int, frame: object) -> None:
         if fired:
             return  # a second Ctrl-C while stopping changes nothing
         fired.append(signum)
         stop_all()
-        raise Interrupted(f"interrupted by {signal.Signals(signum).name}: build stopped; the output "
-                          "folder holds the last complete build", 128 + signum)
+        raise_when_safe(frame)
 
     previous = {sig: signal.signal(sig, handler) for sig in SIGNALS}
+    previous[signal.SIGALRM] = signal.signal(signal.SIGALRM, lambda _s, frame: raise_when_safe(frame))
     try:
         yield
     finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
         for sig, old in previous.items():
             signal.signal(sig, old)
         resume()
+
+
+def _importing(frame: object) -> bool:
+    """Whether the interrupted code is inside importlib (loading a module)."""
+    while frame is not None:
+        if frame.f_code.co_filename.startswith("<frozen importlib"):  # type: ignore[attr-defined]
+            return True
+        frame = frame.f_back  # type: ignore[attr-defined]
+    return False

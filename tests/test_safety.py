@@ -233,7 +233,7 @@ def test_a_solver_error_such_as_torchs_is_one_line(mini_bank: Path, monkeypatch:
 @pytest.mark.parametrize("template, value, message", [
     ("threshold-rnn-latch", "bits=[1, 0, 1]", "expected a value shaped like '"),  # once an AssertionError traceback
     ("tensor-dimensions", "input=[.nan, 3, 4, 5]", "expected a value shaped like ["),
-    ("lr-step-decay", "epochs=1000000000000", "solver lr_step_decay failed on these values"),
+    ("lr-step-decay", "epochs=1000000000000", "rule lr_epochs_spread failed on these values"),
 ])
 def test_set_values_of_drawn_parameters_are_shaped_like_a_draw(template: str, value: str, message: str) -> None:
     line = one_error_line(run("solve", template, "--set", value))
