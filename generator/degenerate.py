@@ -205,7 +205,8 @@ def _all_pairs(names: list[str]) -> list[list[str]]:
 def declaration_problems(spec: Any, known: set[str] | None = None) -> list[str]:
     """What is wrong with a template's `degenerate` field (for the bank's schema check)."""
     if isinstance(spec, (list, tuple)):
-        return [f"unknown check {c!r} (known: {', '.join(CHECK_NAMES)})" for c in spec if c not in CHECK_NAMES]
+        return [f"unknown check {c!r} (known: {', '.join(CHECK_NAMES)})" for c in spec
+                if not isinstance(c, str) or c not in CHECK_NAMES]
     if not isinstance(spec, dict):
         return ["expected a list of check names or a mapping of check name to values"]
     problems = [f"unknown check {c!r} (known: {', '.join(CHECK_NAMES)})" for c in spec if c not in CHECK_NAMES]

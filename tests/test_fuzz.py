@@ -4,6 +4,7 @@ example ends in a result or one `examgen: error:` line: never a traceback, a han
 file outside the bank, the package and Python's own files. Derandomised under CI (conftest)."""
 from __future__ import annotations
 
+import os
 import random
 import resource
 import signal
@@ -24,7 +25,7 @@ from examgen.solve import make_context
 from examgen.spec import load_spec
 from safety_helpers import KEPT, mini_bank, run  # noqa: F401
 
-FUZZ = settings(max_examples=50, deadline=None, suppress_health_check=list(HealthCheck))
+FUZZ = settings(max_examples=int(os.environ.get("EXAMGEN_FUZZ_EXAMPLES", "50")), deadline=None, suppress_health_check=list(HealthCheck))
 LIMIT_S = 30             # one example may take this long before it counts as a hang
 LIMIT_GROWTH_KB = 1_500_000  # and grow the process's peak memory by at most this much
 

@@ -101,7 +101,7 @@ def mistakes_problems(spec: Any, parts: tuple[Part, ...]) -> list[str]:
     labels = {p.label or "main" for p in parts}
     problems = []
     for label, body in spec.items():
-        if label not in labels:
+        if not isinstance(label, str) or label not in labels:
             problems.append(f"{label}: no such part (parts: {', '.join(sorted(labels))})")
             continue
         if parts[[p.label or "main" for p in parts].index(label)].options:
@@ -118,5 +118,5 @@ def mistakes_problems(spec: Any, parts: tuple[Part, ...]) -> list[str]:
         if not isinstance(use, list) or len(use) < DISTRACTORS:
             problems.append(f"{label}.use: expected a list of at least {DISTRACTORS} mistakes")
             continue
-        problems += [f"{label}.use: no mistake named {n!r}" for n in use if n not in MISTAKES]
+        problems += [f"{label}.use: no mistake named {n!r}" for n in use if not isinstance(n, str) or n not in MISTAKES]
     return problems
