@@ -5,8 +5,12 @@ import csv
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .errors import SpecError
+
+if TYPE_CHECKING:
+    from .models import Variant
 
 SLUG = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
 MAX_STUDENTS = 5000
@@ -64,3 +68,9 @@ def _check(path: Path, line: int, student: Student, seen: dict[str, int]) -> Non
         raise SpecError(f"{path}: roster line {line}: id {student.id!r} is already on line {seen[student.id]}")
     if not student.name:
         raise SpecError(f"{path}: roster line {line}: student {student.id} has no name")
+
+
+def assign_students(variants: "list[Variant]", students: list[Student] | None) -> None:
+    """With a roster, variant k is student k's paper (their name on the cover, their files)."""
+    for variant, student in zip(variants, students or []):
+        variant.student = student

@@ -8,7 +8,7 @@ from examgen.bank import load_bank
 from examgen.build import Quiet, sample_variants
 from examgen.export.figures import Figures
 from examgen.export.items import ExportBuild, export_build
-from examgen.export.run import assign_students
+from examgen.roster import assign_students
 from examgen.models import Variant
 from examgen.paths import ROOT
 from examgen.roster import Student

@@ -13,7 +13,7 @@ from ..bank import Banks, load_bank
 from ..build import Quiet, Reporter, sample_variants
 from ..errors import ExamgenError
 from ..models import Variant
-from ..roster import load_roster
+from ..roster import assign_students, load_roster
 from ..solve import make_context
 from ..spec import load_spec
 from ..write import staging
@@ -71,8 +71,3 @@ def export(options: ExportOptions, reporter: Reporter | None = None) -> ExportRe
     with staging(final) as stage:
         files = writers()[options.format](build, stage, Figures())
     return ExportResult(final, [final / f.relative_to(stage) for f in files])
-
-
-def assign_students(variants: list[Variant], students: list | None) -> None:
-    for variant, student in zip(variants, students or []):
-        variant.student = student
