@@ -92,8 +92,8 @@ def one_line_or_success(result) -> None:
     assert "Traceback" not in result.output
     if result.exit_code != 0:
         lines = [line for line in result.output.splitlines() if line.strip()]
-        assert result.exit_code in (1, 2), result.output  # 2: typer's own usage errors
-        assert result.exit_code == 2 or (len(lines) == 1 and lines[0].startswith("examgen: error: ")), result.output
+        assert result.exit_code == 1, result.output  # usage errors too (cli.OneLineUsageErrors)
+        assert len(lines) == 1 and lines[0].startswith("examgen: error: "), result.output
     assert result.exception is None or isinstance(result.exception, SystemExit), repr(result.exception)
 
 
