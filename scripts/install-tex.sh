@@ -115,11 +115,13 @@ file_for() {
 }
 
 # The table row (alternatives and package) whose alternatives include FILE, or nothing.
+# (A here-string, not `echo | while`: leaving a piped loop early can kill the echo with SIGPIPE,
+# and under pipefail the whole script then exits 141 now and then.)
 row_for() {
-  echo "$TABLE" | while read -r files package; do
+  while read -r files package; do
     [ -n "$files" ] || continue
-    case "|$files|" in *"|$1|"*) echo "$files $package"; return ;; esac
-  done
+    case "|$files|" in *"|$1|"*) echo "$files $package"; return 0 ;; esac
+  done <<< "$TABLE"
 }
 
 found() {
