@@ -5,7 +5,7 @@ import re
 from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 from .domains import check_domain
 from .errors import BankError
@@ -53,6 +53,17 @@ def _source(problems: Problems, data: Any, where: str) -> Source | None:
     return Source(paper, str(question)) if paper and question is not None else None
 
 
+def _entries(problems: Problems, data: list, where: str, keys: set[str], what: str) -> Iterator[tuple[str, dict]]:
+    """Each mapping of a list field with its place (`where[i]`); anything else is a problem."""
+    for i, item in enumerate(data):
+        w = f"{where}[{i}]"
+        if not isinstance(item, dict):
+            problems.add(w, f"expected a mapping with {what}")
+            continue
+        unknown_keys(problems, item, keys, w)
+        yield w, item
+
+
 def _options(problems: Problems, data: Any, where: str) -> tuple[Option, ...]:
     if data is None:
         return ()
@@ -60,12 +71,7 @@ def _options(problems: Problems, data: Any, where: str) -> tuple[Option, ...]:
         problems.add(where, "expected a non-empty list of options")
         return ()
     out = []
-    for i, item in enumerate(data):
-        w = f"{where}[{i}]"
-        if not isinstance(item, dict):
-            problems.add(w, "expected a mapping with text and correct")
-            continue
-        unknown_keys(problems, item, {"text", "correct", "why"}, w)
+    for w, item in _entries(problems, data, where, {"text", "correct", "why"}, "text and correct"):
         text = expect(problems, item, "text", str, w)
         correct = expect(problems, item, "correct", bool, w)
         why = expect(problems, item, "why", str, w, required=False) or ""
@@ -84,12 +90,7 @@ def _marking(problems: Problems, data: Any, marks: float | None, where: str) -> 
         problems.add(where, "expected a non-empty list of {points, text}")
         return ()
     out = []
-    for i, item in enumerate(data):
-        w = f"{where}[{i}]"
-        if not isinstance(item, dict):
-            problems.add(w, "expected a mapping with points and text")
-            continue
-        unknown_keys(problems, item, {"points", "text"}, w)
+    for w, item in _entries(problems, data, where, {"points", "text"}, "points and text"):
         points = expect(problems, item, "points", float, w)
         text = expect(problems, item, "text", str, w)
         if points is not None and points <= 0:

@@ -10,20 +10,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..errors import RenderError
-from ..models import ExamSpec, Instance, RenderedPart, RenderedQuestion, Variant
+from ..models import ExamSpec, Instance, RenderedOption, RenderedPart, RenderedQuestion, Variant
 from ..render import plain
 from .answer_key import describe
 from .latexhtml import Converter
 from .values import Value, confirmed, printed_values, settle, solver_numbers
 
 GRADED_KINDS = ("numeric",)  # kinds whose printed answers are numbers to grade automatically
-
-
-@dataclass(frozen=True)
-class Choice:
-    text: str
-    correct: bool
-    why: str = ""
 
 
 @dataclass(frozen=True)
@@ -38,7 +31,7 @@ class ItemPart:
     solution: str
     answer: str
     values: tuple[Value, ...] = ()
-    choices: tuple[Choice, ...] = ()
+    choices: tuple[RenderedOption, ...] = ()
     multiple: bool = False
 
     @property
@@ -119,7 +112,7 @@ def _part(number: int, part: RenderedPart, instance: Instance, truth: list[float
                   solution=part.work if part.options else part.solution, answer=part.answer)
     if part.options:
         multiple = instance.template.parts[part.index].multiple
-        choices = tuple(Choice(o.text, o.correct, o.why) for o in part.options)
+        choices = tuple(part.options)
         return ItemPart(kind="choice", choices=choices, multiple=multiple, **common)
     values = printed_values(part.answer) if instance.template.kind in GRADED_KINDS else []
     if confirmed(values, truth):
