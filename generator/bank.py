@@ -259,10 +259,11 @@ def _quality(problems: Problems, data: dict, parts: tuple[Part, ...]) -> dict[st
     from .solvers.mistakes import mistakes_problems
 
     out: dict[str, Any] = {}
-    for key, check, empty in (("degenerate", declaration_problems, ()), ("balance", balance_problems, {}),
-                              ("mistakes", mistakes_problems, {})):
+    checks = (("degenerate", declaration_problems, ()), ("balance", balance_problems, {}),
+              ("mistakes", lambda v: mistakes_problems(v, parts), {}))
+    for key, check, empty in checks:
         value = data.get(key, empty)
-        found = check(value, parts) if key == "mistakes" else check(value)
+        found = check(value)
         for problem in found:
             problems.add(key, problem)
         out[key] = value if not found else empty

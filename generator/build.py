@@ -86,8 +86,7 @@ def build(options: BuildOptions, reporter: Reporter | None = None) -> BuildResul
         jobs = compile_documents(jobs, fmt.result() if fmt else None, options.jobs, reporter)
         documents = [j.tex.with_suffix(".pdf") for j in jobs] + (split_variants(stage, variants) if bundled else [])
         write_answer_key(stage / "answer-key.json", spec, options.seed, variants)
-        logs = read_logs(jobs)
-        remove_leftovers(stage)
+        logs = read_logs(jobs)  # page ranges, the format and aux files go at publishing (keep_outputs)
     return BuildResult(final, [final / d.relative_to(stage) for d in documents], variants, logs)
 
 
@@ -107,12 +106,6 @@ def compile_documents(jobs: list[Job], fmt: str | None, workers: int, reporter: 
 def read_logs(jobs: list[Job]) -> dict[str, str]:
     """Each TeX run's log by .tex name, for the layout gate."""
     return {j.tex.name: j.tex.with_suffix(".log").read_text(encoding="latin-1") for j in jobs}
-
-
-def remove_leftovers(stage: Path) -> None:
-    """Page-range files and the preamble format are build aids, not outputs."""
-    for leftover in (*stage.glob("*.pages"), *stage.glob("*.fmt")):
-        leftover.unlink()
 
 
 def variant_folder(variant: Variant) -> str:

@@ -9,8 +9,8 @@ import tempfile
 from pathlib import Path
 
 from .compile import Job, compile_tex, culprit, overfull, owner_of_line, pdflatex
-from .document import Page, answer_space
-from .layout import CODE_LINE, QUESTION_START, WORDS, orphan_problems, pdf_pages_text
+from .document import Page, size_answer_space
+from .layout import CODE_LINE, QUESTION_START, around, forbidden, orphan_problems, pdf_pages_text
 from .errors import LatexError
 from .models import ExamSpec, Instance, Pick
 from .render import render_document, render_section
@@ -27,9 +27,7 @@ def check_spec() -> ExamSpec:
 def check_tex(samples: list[Sample]) -> str:
     """The solutions document (question, worked solution and answer) with one section per template."""
     sections = [render_section(i.template.id, "", [i], [Pick(i.template)]) for i, _ in samples]
-    for section in sections:
-        for part in section.questions[0].parts:
-            part.space = answer_space(part, "marks", part.choice)
+    size_answer_space(sections, "marks")
     page = Page(1, "CHECK", sections, [""] * len(sections), cover=[], grades=[])
     return render_document("paper.tex.j2", exam=check_spec(), variants=[page], solutions=True, seed=0,
                            word="Question", unit="marks", point_unit="")
@@ -77,9 +75,9 @@ def page_notes(pdf: Path) -> dict[str, str]:
     notes: dict[str, str] = {}
     for template_id, lines in text.items():
         flat = " ".join(lines)
-        found = next((w.search(flat) for w in WORDS if w.search(flat)), None)
-        if found:
-            notes[template_id] = f"layout: forbidden text {found.group(0)!r}: {flat[max(0, found.start() - 30):found.end() + 30]}"
+        hits = forbidden(flat)
+        if hits:
+            notes[template_id] = f"layout: forbidden text {hits[0].group(0)!r}: {around(flat, hits[0], 30)}"
     for problem in orphan_problems(pdf, pdf.name):
         notes.setdefault(problem.detail.split()[2] if QUESTION_START.match(problem.detail) else "",
                          f"layout: {problem.kind}: {problem.detail}")

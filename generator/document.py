@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .latexfmt import marks as fmt_marks
-from .models import ExamSpec, RenderedPart, Variant
+from .models import ExamSpec, RenderedPart, RenderedSection, Variant
 from .render import render_text
 
 CM_PER_MARK = 1.3          # answer space per mark, plus a base, for a part without its own `space`
@@ -97,14 +97,19 @@ def errata(variant: Variant) -> list[Erratum]:
     return out
 
 
+def size_answer_space(sections: list[RenderedSection], unit: str) -> None:
+    """Every part's answer box, from its marks (document.answer_space)."""
+    for section in sections:
+        for question in section.questions:
+            for part in question.parts:
+                part.space = answer_space(part, unit, part.choice)
+
+
 def page_for(spec: ExamSpec, variant: Variant) -> Page:
     """The view of one variant that paper.tex.j2 and answer-key.tex.j2 print."""
     word = spec.question_word
     optional = [s.optional for s in spec.sections]
-    for section in variant.sections:
-        for question in section.questions:
-            for part in question.parts:
-                part.space = answer_space(part, spec.marks_unit, part.choice)
+    size_answer_space(variant.sections, spec.marks_unit)
     return Page(variant.number, variant.code, variant.sections, optional,
                 cover_lines(spec, variant.sections, optional, word),
                 grade_table(variant.sections, optional, spec.marks_unit), variant.student, errata(variant))

@@ -70,12 +70,19 @@ def word_problems(pdf: Path, name: str, ids: Iterable[str]) -> list[Problem]:
     out = []
     for number, page in enumerate(pdf_pages_text(pdf), start=1):
         flat = " ".join(" ".join(line.split()) for line in page.splitlines() if not CODE_LINE.search(line))
-        for check in checks:
-            found = check.search(flat)
-            if found:
-                start = max(0, found.start() - 25)
-                out.append(Problem(name, number, f"forbidden text {check.pattern!r}", flat[start:found.end() + 25]))
+        for found in forbidden(flat, checks):
+            out.append(Problem(name, number, f"forbidden text {found.re.pattern!r}", around(flat, found)))
     return out
+
+
+def forbidden(flat: str, checks: Iterable[re.Pattern] = WORDS) -> list[re.Match]:
+    """The first hit of each forbidden pattern in a page's (or a question's) flattened text."""
+    return [found for found in (check.search(flat) for check in checks) if found]
+
+
+def around(flat: str, found: re.Match, width: int = 25) -> str:
+    """The text around a hit, to quote in a report."""
+    return flat[max(0, found.start() - width):found.end() + width]
 
 
 PAGE_TAG = re.compile(r'<page width="[\d.]+" height="([\d.]+)">(.*?)</page>', re.S)

@@ -2,17 +2,16 @@
 from __future__ import annotations
 
 import csv
-import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .errors import SpecError
+from .schema import is_slug
 
 if TYPE_CHECKING:
     from .models import Variant
 
-SLUG = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
 MAX_STUDENTS = 5000
 
 
@@ -61,7 +60,7 @@ def _rows(path: Path) -> list[list[str]]:
 
 
 def _check(path: Path, line: int, student: Student, seen: dict[str, int]) -> None:
-    if not SLUG.match(student.id):
+    if not is_slug(student.id):
         raise SpecError(f"{path}: roster line {line}: id {student.id!r} must be letters, digits, '-' or '_' "
                         "(it names the student's files)")
     if student.id in seen:
