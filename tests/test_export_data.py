@@ -35,7 +35,9 @@ def test_csv_has_one_row_per_student_and_part_with_codes_and_marks(tmp_path: Pat
         assert sum(float(r["marks"]) for r in mine) == pytest.approx(sum(s.marks for s in variant.sections))
         assert [r["answer"] for r in mine] == [p.answer for s in variant.sections for q in s.questions for p in q.parts]
     numeric = [r for r in rows if r["kind"] == "numeric"]
-    assert numeric and all(float(r["values"]) is not None for r in numeric)
+    assert numeric
+    for r in numeric:
+        float(r["values"])  # a grader's spreadsheet reads a plain number
 
 
 def test_json_build_validates_against_its_schema_and_matches_the_answer_key(tmp_path: Path) -> None:
@@ -101,4 +103,4 @@ def test_export_command_publishes_every_formats_files(fmt: str, tmp_path: Path) 
     [folder] = tmp_path.iterdir()
     published = [p for p in folder.rglob("*") if p.is_file()]
     assert published and all(p.stat().st_size > 0 for p in published)
-    assert str(len(published)) in result.output  # "exported N file(s)" counts what is there
+    assert f"exported {len(published)} file(s)" in result.output  # it counts what is there

@@ -78,8 +78,11 @@ def test_question_types_grade_what_the_key_says(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("spec", SPECS, ids=lambda p: p.stem)
 def test_multichoice_fractions_add_up_on_every_spec(spec: Path, tmp_path: Path) -> None:
-    quiz, _ = _quiz(spec, tmp_path, 1)
-    for q in quiz.findall("question[@type='multichoice']"):
+    quiz, build = _quiz(spec, tmp_path, 1)
+    questions = quiz.findall("question[@type='multichoice']")
+    choice_parts = [p for v in build.variants for i in v.items for p in i.parts if p.choices]
+    assert bool(questions) == bool(choice_parts)  # a spec with no choice parts has nothing to check here
+    for q in questions:
         fractions = [float(a.get("fraction")) for a in q.findall("answer")]
         assert all(abs(f) in GRADES for f in fractions)
         assert q.findtext("shuffleanswers") == "1"
