@@ -60,7 +60,7 @@ class Tally:
     def add_positions(self, template: Template, choices: dict[int, list[Option]], suffix: str) -> None:
         """Where the correct option of each single-answer part landed (1-based)."""
         for index, options in choices.items():
-            name = f"position (part {template.parts[index].label or 'main'}{suffix})"
+            name = f"position (part {template.parts[index].label or 'stem'}{suffix})"  # as categorical() names it
             right = [i for i, o in enumerate(options) if o.correct]
             self.counts.setdefault(name, Counter())[str(right[0] + 1)] += 1
             self.allowed[name] = [str(i + 1) for i in range(len(options))]

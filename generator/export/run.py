@@ -12,7 +12,6 @@ from typing import Callable
 from ..bank import Banks, load_bank
 from ..build import Quiet, Reporter, sample_variants
 from ..errors import ExamgenError
-from ..models import Variant
 from ..roster import assign_students, load_roster
 from ..solve import make_context
 from ..spec import load_spec

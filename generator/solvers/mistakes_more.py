@@ -7,6 +7,7 @@ from fractions import Fraction
 from typing import Any
 
 from . import SolveContext
+from .lr_schedule import step_rate
 from .mistakes import mistake
 from ..models import Params, Solved
 
@@ -68,21 +69,22 @@ def init_wrong_classes(p: Params, s: Solved, ctx: SolveContext) -> float:
 
 # --- lr-step-decay: eta_0 c^floor(t/K) ----------------------------------------------------------
 
-def _rates(p: Params, drops: Any) -> list[float]:
-    eta0, c = Fraction(str(p["eta0"])), Fraction(str(p["c"]))
-    return [float(eta0 * c ** drops(t, int(p["K"]))) for t in p["epochs"]]
+def _rates(p: Params, shift: int = 0, divide: bool = False) -> list[float]:
+    """lr_schedule.step_rate at each asked epoch moved by `shift`, divided by c once if `divide`."""
+    eta0, c, k = Fraction(str(p["eta0"])), Fraction(str(p["c"])), int(p["K"])
+    return [float(step_rate(eta0, c, k, t + shift) / (c if divide else 1)) for t in p["epochs"]]
 
 
 @mistake("lr_drop_early", "Counts epochs from 1, so every drop comes one epoch early: $\\lfloor (t+1)/K \\rfloor$.")
 def lr_drop_early(p: Params, s: Solved, ctx: SolveContext) -> list[float]:
-    return _rates(p, lambda t, k: (t + 1) // k)
+    return _rates(p, shift=1)
 
 
 @mistake("lr_drop_late", "Counts a drop only after $K$ full epochs of the new rate: $\\lfloor t/K \\rfloor - 1$ drops.")
 def lr_drop_late(p: Params, s: Solved, ctx: SolveContext) -> list[float] | None:
     if any(t // int(p["K"]) < 1 for t in p["epochs"]):
         return None
-    return _rates(p, lambda t, k: t // k - 1)
+    return _rates(p, divide=True)
 
 
 @mistake("lr_no_floor", "Leaves out the floor: $\\eta_0 c^{t/K}$ decays every epoch.")

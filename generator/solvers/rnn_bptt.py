@@ -96,8 +96,9 @@ def rnn_bptt(p: Params, ctx: SolveContext) -> Solved:
     if abs(s["radius"] - 1) < 0.1:
         raise Reject("spectral radius too close to 1 for a clear answer")
     shown_ok = all(abs(a - b) <= 0.011 for a, b in zip(s["singular_values"], p["W_h"]["singular_values"]))
-    verdict = "explode" if s["radius"] > 1 else "vanish"
-    misleading = (s["singular_values"][0] > 1) != (s["radius"] > 1)
+    case = case_of(s)
+    verdict = "explode" if case == "explode" else "vanish"
+    misleading = case == "misleading"
     return Solved(answers={"behaviour": verdict, "radius": round(s["radius"], 4),
                            "singular_values": [round(v, 4) for v in s["singular_values"]]},
                   work={"terms": expanded_tex(p["T"]), "eig_moduli": [round(v, 4) for v in s["eig_moduli"]],

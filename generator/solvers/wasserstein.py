@@ -9,20 +9,11 @@ from . import SolveContext, Solved, rule, solver
 from ..models import Params
 
 
-def couplings(p_a: Fraction, q_a: Fraction, step: Fraction = Fraction(1, 1000)) -> list[dict[str, Fraction]]:
-    """Every coupling R with marginals P (rows) and Q (columns) whose R(a,a) lies on the grid.
-
-    R(a,a) = r fixes the rest: R(a,b) = P(a) - r, R(b,a) = Q(a) - r, R(b,b) = 1 - P(a) - Q(a) + r."""
-    lo, hi = max(Fraction(0), p_a + q_a - 1), min(p_a, q_a)
-    count = int((hi - lo) / step)
-    rs = [lo + k * step for k in range(count + 1)] + [hi]
-    return [{"aa": r, "ab": p_a - r, "ba": q_a - r, "bb": 1 - p_a - q_a + r} for r in rs]
-
-
 def brute_force_distance(p_a: Fraction, q_a: Fraction, d: int, step: Fraction = Fraction(1, 1000)) -> Fraction:
     """min over the couplings of sum d(c, c') R(c, c'), with d(a,a) = d(b,b) = 0.
 
-    The same grid as `couplings`, counted in whole units of 1/scale rather than as Fractions (a
+    R(a,a) = r fixes the rest: R(a,b) = P(a) - r, R(b,a) = Q(a) - r, R(b,b) = 1 - P(a) - Q(a) + r.
+    r runs over a grid of `step`, counted in whole units of 1/scale rather than as Fractions (a
     build solves this for every variant; thousands of Fractions cost milliseconds)."""
     scale = math.lcm(p_a.denominator, q_a.denominator, step.denominator)
     p, q, unit = int(p_a * scale), int(q_a * scale), int(step * scale)
