@@ -11,17 +11,22 @@ PROBE = """
 import sys
 from examgen.cli import main
 sys.argv = ["examgen", *sys.argv[1:]]
+code = 0
 try:
     main()
-except SystemExit:
-    pass
+except SystemExit as exit:
+    code = exit.code or 0
+print(f"exit {code}", file=sys.stderr)
 print(" ".join(m for m in ("torch", "sympy", "jinja2", "rich") if m in sys.modules), file=sys.stderr)
 """
 
 
 def heavy_imports(*args: str) -> set[str]:
+    """The heavy modules a command loaded; the command itself must have succeeded."""
     done = subprocess.run([sys.executable, "-c", PROBE, *args], capture_output=True, text=True, timeout=120)
-    return set(done.stderr.strip().splitlines()[-1].split()) if done.stderr.strip() else set()
+    lines = done.stderr.splitlines()
+    assert "exit 0" in lines, done.stderr  # a command that failed early proves nothing about imports
+    return set(lines[-1].split()) if lines and lines[-1] != "exit 0" else set()
 
 
 @pytest.mark.parametrize("args, allowed", [
