@@ -2,14 +2,14 @@
 from __future__ import annotations
 
 import os
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Protocol
+from typing import Callable, Protocol
 
 from .bank import Banks, load_bank
 from .codes import exam_code
-from .compile import Job, compile_all, make_format, pdflatex
+from .compile import Job, compile_all, make_format, pdflatex, tex_tree
 from .document import Page, page_for
 from .errors import SpecError
 from .export.answer_key import write_answer_key
@@ -80,11 +80,12 @@ def build(options: BuildOptions, reporter: Reporter | None = None) -> BuildResul
     final = Path(options.out) / f"{spec.id}-seed{options.seed}"
     with staging(final) as stage, ThreadPoolExecutor(max_workers=1) as background:
         fmt = background.submit(dump_preamble, stage) if options.preamble_format else None
+        background.submit(tex_tree)  # kpsewhich, once, before the first run's reads are checked
         variants = sample_variants(spec, bank, options.seed, count, ctx, reporter, options.as_printed)
         assign_students(variants, students)
         jobs = write_sources(spec, options.seed, [page_for(spec, v) for v in variants], stage, bundled)
-        jobs = compile_documents(jobs, fmt.result() if fmt else None, options.jobs, reporter)
-        documents = [j.tex.with_suffix(".pdf") for j in jobs] + (split_variants(stage, variants) if bundled else [])
+        split = split_variants(variants) if bundled else None
+        jobs, documents = compile_documents(jobs, fmt.result() if fmt else None, options.jobs, reporter, split)
         write_answer_key(stage / "answer-key.json", spec, options.seed, variants)
         logs = read_logs(jobs)  # page ranges, the format and aux files go at publishing (keep_outputs)
     return BuildResult(final, [final / d.relative_to(stage) for d in documents], variants, logs)
@@ -95,12 +96,23 @@ def dump_preamble(stage: Path) -> str | None:
     return make_format(render_document("partials/preamble.tex.j2"), stage)
 
 
-def compile_documents(jobs: list[Job], fmt: str | None, workers: int, reporter: Reporter) -> list[Job]:
-    """Compile every document (with the preamble format when there is one), in parallel."""
-    jobs = [Job(j.tex, j.label, j.labels, fmt) for j in jobs] if fmt else jobs
+def compile_documents(jobs: list[Job], fmt: str | None, workers: int, reporter: Reporter,
+                      split: Callable[[Path], list[Path]] | None = None) -> tuple[list[Job], list[Path]]:
+    """Compile every document (with the preamble format when there is one), in parallel. A
+    bundle is split on a thread of its own as soon as its run ends, while the cores go on
+    compiling. The jobs as run, and every PDF written."""
+    jobs = [Job(j.tex, j.label, fmt) for j in jobs] if fmt else jobs
     reporter.start("Compiling", len(jobs))
-    compile_all(jobs, workers, lambda _job: reporter.advance())
-    return jobs
+    with ThreadPoolExecutor(max_workers=1) as splitter:
+        parts: list[Future[list[Path]]] = []
+
+        def done(job: Job) -> None:
+            if split:
+                parts.append(splitter.submit(split, job.tex.with_suffix(".pdf")))
+            reporter.advance()
+
+        pdfs = compile_all(jobs, workers, done)
+        return jobs, pdfs + sorted(path for part in parts for path in part.result())
 
 
 def read_logs(jobs: list[Job]) -> dict[str, str]:
@@ -113,13 +125,17 @@ def variant_folder(variant: Variant) -> str:
     return f"students/{variant.student.id}" if variant.student else f"variant-{variant.number:02d}"
 
 
-def split_variants(stage: Path, variants: list[Variant]) -> list[Path]:
-    """Each variant's exam.pdf and solutions.pdf, cut from the bundles by page range."""
-    out = []
-    for bundle, name in (("all-exams", "exam"), ("all-solutions", "solutions")):
-        targets = {v.number: stage / variant_folder(v) / f"{name}.pdf" for v in variants}
-        out += split_pdf(stage / f"{bundle}.pdf", targets)
-    return out
+BUNDLES = {"all-exams": "exam", "all-solutions": "solutions"}   # bundle → each variant's own PDF
+
+
+def split_variants(variants: list[Variant]) -> Callable[[Path], list[Path]]:
+    """Cut each variant's exam.pdf or solutions.pdf from a bundle by page range (other PDFs: none)."""
+    def split(bundle: Path) -> list[Path]:
+        name = BUNDLES.get(bundle.stem)
+        if name is None:
+            return []
+        return split_pdf(bundle, {v.number: bundle.parent / variant_folder(v) / f"{name}.pdf" for v in variants})
+    return split
 
 
 def sample_variants(spec: ExamSpec, bank: dict[str, Template], seed: int, count: int,
@@ -165,7 +181,7 @@ def write_sources(spec: ExamSpec, seed: int, pages: list[Page], stage: Path, bun
         path = stage / f"{name}.tex"
         path.write_text(render_document("paper.tex.j2", solutions=solutions, variants=pages,
                                         **_common(spec, seed)), encoding="utf-8")
-        jobs.append(Job(path, f"{spec.id} {name}", labels=True))
+        jobs.append(Job(path, f"{spec.id} {name}"))
     path = stage / "answer-key.tex"
     path.write_text(render_document("answer-key.tex.j2", pages=pages, **_common(spec, seed)), encoding="utf-8")
     jobs.append(Job(path, f"{spec.id} answer key"))

@@ -17,6 +17,9 @@ from typing import Callable
 from .errors import LatexError, SetupError
 
 MAX_PASSES = 3
+# A fresh build folder has no .aux: text that refers to a label it defines is "undefined" in the
+# first pass. The exam class's own labels (its point totals) change every first pass, unread.
+RERUN = re.compile(r"There were undefined references|Reference `[^']*' on page \d+ undefined")
 TIMEOUT_BASE_S = 30      # a pdflatex run may take this long, plus a second per 10 kB of source
 TIMEOUT_MAX_S = 600
 _RUNNING: set[subprocess.Popen] = set()   # pdflatex processes now running, to stop on an interrupt
@@ -29,7 +32,6 @@ class Job:
 
     tex: Path
     label: str
-    labels: bool = False          # prints its own page references: a draft pass writes them first
     fmt: str | None = None        # a precompiled preamble (examgen.fmt beside the .tex), see make_format
 
 
@@ -116,15 +118,13 @@ def source_lines(tex: Path, log: str, around: int = 1) -> str:
 def compile_tex(job: Job) -> Path:
     """Compile one .tex to PDF in its folder; raise LatexError on failure.
 
-    One pass, unless the document prints page references: then a first pass in draft mode (no
-    PDF written) records them, and a final pass prints them (a third only if they still move)."""
+    One pass: examgen's documents print no cross-references (totals are Python's, "Page x of N"
+    is filled in by the run itself). Text that brings its own \\label and \\ref gets the rerun
+    LaTeX asks for, up to MAX_PASSES."""
     cmd = [pdflatex(), "-no-shell-escape", "-interaction=nonstopmode", "-halt-on-error",
            "-file-line-error-style", "-recorder", *([f"-fmt={job.fmt}"] if job.fmt else []), job.tex.name]
-    if job.labels:
-        _pass(job, [*cmd[:-1], "-draftmode", cmd[-1]])
-    for _ in range(MAX_PASSES - job.labels):
-        log = _pass(job, cmd)
-        if "Rerun to get" not in log and "Label(s) may have changed" not in log:
+    for _ in range(MAX_PASSES):
+        if not RERUN.search(_pass(job, cmd)):
             break
     return job.tex.with_suffix(".pdf")
 

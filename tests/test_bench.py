@@ -69,7 +69,7 @@ def test_floor_sources_skip_pdf_bundles(tmp_path: Path) -> None:
 
 
 def test_floor_sources_follow_a_single_run_layout(tmp_path: Path) -> None:
-    """The layout the issue asks for: all variants in one TeX run each, split by pypdf afterwards."""
+    """The layout the issue asks for: all variants in one TeX run each, split by pikepdf afterwards."""
     for name in ("all-exams", "all-solutions", "answer-key"):
         (tmp_path / f"{name}.tex").write_text("\\documentclass{article}\n\\begin{document}x\\end{document}\n")
     (tmp_path / "exam-01.pdf").write_bytes(b"%PDF-1.5")
