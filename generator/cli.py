@@ -271,5 +271,24 @@ def main() -> None:
     app(prog_name="examgen")
 
 
+def entry() -> None:
+    """The `examgen` command: `main`, then leave at once with its exit status. Everything is
+    written and flushed by then; tearing the interpreter down after torch costs half a second
+    per build (BENCHMARKS.md), so the process skips it."""
+    try:
+        main()
+        code = 0
+    except SystemExit as done:
+        code = done.code if isinstance(done.code, int) else 0 if done.code is None else 1
+        if not isinstance(done.code, (int, type(None))):
+            print(done.code, file=sys.stderr)
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except (OSError, ValueError):
+        code = code or 1
+    os._exit(code)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    entry()
