@@ -59,7 +59,7 @@ def _row(r: Row) -> str:
 
 
 def section(rows: list[Row], pywork: dict, info: dict[str, str], command: str, runs: int, when: str,
-            note: str = "") -> str:
+            note: str = "", startup: Sample | None = None) -> str:
     lines = ["## Build speed (issue 10): examgen, the floor and auto-multiple-choice", "",
              f"`{command}`, run on {when}: {runs} run(s) of each measurement, examgen, floor and AMC "
              "alternating, medians shown. What each column means: benchmarks/README.md.", "", *table(rows), ""]
@@ -67,6 +67,12 @@ def section(rows: list[Row], pywork: dict, info: dict[str, str], command: str, r
               f"**{pywork['total_ms']:.1f} ms** ({pywork['sample_ms']:.1f} ms sampling and solving, "
               f"{pywork['render_ms']:.1f} ms rendering{'' if pywork['rendered'] else ' (not measured: write_sources changed)'}) "
               f"over {pywork['variants']} variants.", ""]
+    if startup:
+        lines += [f"Start-up that the floor does not have: **{startup.wall_s:.2f} s** wall, {startup.cpu_s:.2f} s CPU "
+                  "for a fresh Python to import examgen, torch and sympy (what a demo build loads before its first "
+                  "solve). examgen wall less that start-up, over the floor: "
+                  + ", ".join(f"{r.variants} variants {ratio(r.examgen.wall_s - startup.wall_s, r.floor.wall_s)}"
+                              for r in rows) + ".", ""]
     lines += ["Floor documents: " + ", ".join(f"{r.variants} variants → {r.floor_docs} .tex" for r in rows) + "."]
     checks = [f"{r.variants} → {r.amc_check}" for r in rows if r.amc_check]
     if checks:

@@ -85,6 +85,15 @@ def measure_count(count: int, runs: int, scratch: Path, amc: str | None) -> Row:
                results[-1][2], median_sample(amcs) if amcs else None, results[-1][4])
 
 
+# What a demo build imports before its first solve: the floor has no such start-up.
+STARTUP = "import examgen.build, examgen.cli, torch.nn.functional, sympy"
+
+
+def start_up(runs: int) -> Sample:
+    """A fresh Python importing what `examgen build` of the demo loads before it can solve."""
+    return median_sample([timed([Command([sys.executable, "-c", STARTUP], str(ROOT))]) for _ in range(runs)])
+
+
 def python_work(count: int) -> dict:
     run = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "pywork.py"), str(count)],
                          cwd=ROOT, capture_output=True, text=True, check=True)
@@ -106,9 +115,10 @@ def main(argv: list[str] | None = None) -> None:
             print(f"{count} variants...", flush=True)
             rows.append(measure_count(count, args.runs, Path(tmp), amc))
     pywork = python_work(args.pywork_variants)
+    startup = start_up(args.runs)
     info["load average (1, 5, 15 min) at end"] = load()
     note = busy_note([start_load, os.getloadavg()[0]], cores())
-    body = section(rows, pywork, info, command_line(argv), args.runs, when, note)
+    body = section(rows, pywork, info, command_line(argv), args.runs, when, note, startup)
     old = args.out.read_text(encoding="utf-8") if args.out.exists() else ""
     args.out.write_text(replace_section(old, body), encoding="utf-8")
     print(body)
