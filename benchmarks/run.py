@@ -106,6 +106,9 @@ def command_line(argv: list[str]) -> str:
 
 def main(argv: list[str] | None = None) -> None:
     argv = sys.argv[1:] if argv is None else argv
+    # As a user runs examgen: Python caches bytecode (some sandboxes switch that off, which would
+    # charge every build for compiling examgen's modules), as benchmarks/startup.py does.
+    os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
     args = parse_args(argv)
     info, when, start_load = machine(), time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), os.getloadavg()[0]
     amc = None if args.no_amc else ensure_amc()

@@ -155,3 +155,25 @@ def test_cross_entropy_matches_torch_on_logits(template_id: str, seed: int) -> N
     logits = torch.tensor([p["probs"]], dtype=torch.float64).log()
     loss = F.cross_entropy(logits, torch.tensor([p["true_class"]])).item()
     assert math.isclose(float(draw(template_id, seed).answers["loss"]), loss, rel_tol=1e-12)
+
+
+@MANY
+@given(batch=st.integers(1, 4), cin=st.integers(1, 32), out=st.integers(1, 32), bias=st.booleans(),
+       given_in=st.integers(1, 32))
+def test_linear_shapes_on_meta_agree_with_the_real_module(batch: int, cin: int, out: int, bias: bool,
+                                                          given_in: int) -> None:
+    """The trace runs a Linear without its bias (shapes.forward); the real module, bias and all,
+    gives the same shape, or fails exactly where the trace does."""
+    import torch
+
+    from examgen.solvers.shapes import trace
+
+    layer = {"name": "fc", "layer": "Linear", "in": cin, "out": out, "bias": bias}
+    rows, failure = trace([batch, given_in], [layer])
+    real = module(layer, device="cpu")
+    try:
+        shape = list(real(torch.zeros(batch, given_in)).shape)
+    except RuntimeError:
+        assert failure is not None and rows == []
+    else:
+        assert failure is None and rows[0]["shape"] == shape and rows[0]["params"] == layer_params(layer)
