@@ -1,6 +1,6 @@
 """Python work per variant: pick, sample, solve and render the demo spec in-process, no pdflatex.
 
-    .venv/bin/python benchmarks/pywork.py 40     # prints one JSON line
+    .venv/bin/python benchmarks/pywork.py 40 [SPEC]    # prints one JSON line (SPEC: the demo by default)
 
 Start-up (imports of torch and sympy, loading the bank, the first variant's solver warm-up) is
 done before the clock starts; what is timed is `sample_variants` for N variants and the rendering
@@ -38,13 +38,13 @@ def render_sources(build, spec, variants, folder: Path) -> bool:
     return True
 
 
-def measure(count: int) -> dict[str, float | bool]:
+def measure(count: int, spec_path: Path = DEMO) -> dict[str, float | bool | str]:
     from examgen import build
     from examgen.bank import load_bank
     from examgen.solve import make_context
     from examgen.spec import load_spec
 
-    spec, bank, ctx = load_spec(DEMO), load_bank(), make_context("cpu")
+    spec, bank, ctx = load_spec(spec_path), load_bank(), make_context("cpu")
     with tempfile.TemporaryDirectory(prefix="examgen-pywork-") as tmp:
         warm = build.sample_variants(spec, bank, SEED, 1, ctx, build.Quiet())
         render_sources(build, spec, warm, Path(tmp) / "warm")
@@ -53,10 +53,11 @@ def measure(count: int) -> dict[str, float | bool]:
         sampled = time.perf_counter()
         rendered = render_sources(build, spec, variants, Path(tmp) / "run")
         end = time.perf_counter()
-    return {"variants": count, "sample_ms": 1000 * (sampled - start) / count,
+    return {"spec": spec.id, "questions": sum(len(section) for section in variants[0].instances), "variants": count, "sample_ms": 1000 * (sampled - start) / count,
             "render_ms": 1000 * (end - sampled) / count, "total_ms": 1000 * (end - start) / count,
             "rendered": rendered}
 
 
 if __name__ == "__main__":
-    print(json.dumps(measure(int(sys.argv[1]) if len(sys.argv) > 1 else 40)))
+    print(json.dumps(measure(int(sys.argv[1]) if len(sys.argv) > 1 else 40,
+                             Path(sys.argv[2]) if len(sys.argv) > 2 else DEMO)))

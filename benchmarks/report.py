@@ -67,6 +67,12 @@ def section(rows: list[Row], pywork: dict, info: dict[str, str], command: str, r
               f"**{pywork['total_ms']:.1f} ms** ({pywork['sample_ms']:.1f} ms sampling and solving, "
               f"{pywork['render_ms']:.1f} ms rendering{'' if pywork['rendered'] else ' (not measured: write_sources changed)'}) "
               f"over {pywork['variants']} variants.", ""]
+    if pywork.get("specs"):
+        lines += ["The same figure for every spec in bank/exams (`pywork.py N SPEC`):", "",
+                  "| spec | questions | ms per variant | sampling and solving | rendering |", "|---|---:|---:|---:|---:|"]
+        lines += [f"| {w['spec']} | {w.get('questions', '?')} | {w['total_ms']:.1f} | {w['sample_ms']:.1f} | "
+                  f"{w['render_ms']:.1f} |" for w in pywork["specs"]]
+        lines += [""]
     if startup:
         lines += [f"Start-up that the floor does not have: **{startup.wall_s:.2f} s** wall, {startup.cpu_s:.2f} s CPU "
                   "for a fresh Python to import examgen, torch and sympy (what a demo build loads before its first "

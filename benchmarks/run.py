@@ -94,8 +94,8 @@ def start_up(runs: int) -> Sample:
     return median_sample([timed([Command([sys.executable, "-c", STARTUP], str(ROOT))]) for _ in range(runs)])
 
 
-def python_work(count: int) -> dict:
-    run = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "pywork.py"), str(count)],
+def python_work(count: int, spec: Path = DEMO) -> dict:
+    run = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "pywork.py"), str(count), str(spec)],
                          cwd=ROOT, capture_output=True, text=True, check=True)
     return json.loads(run.stdout.strip().splitlines()[-1])
 
@@ -118,6 +118,7 @@ def main(argv: list[str] | None = None) -> None:
             print(f"{count} variants...", flush=True)
             rows.append(measure_count(count, args.runs, Path(tmp), amc))
     pywork = python_work(args.pywork_variants)
+    pywork["specs"] = [python_work(args.pywork_variants, spec) for spec in sorted(DEMO.parent.glob("*.yaml"))]
     startup = start_up(args.runs)
     info["load average (1, 5, 15 min) at end"] = load()
     note = busy_note([start_load, os.getloadavg()[0]], cores())

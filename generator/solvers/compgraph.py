@@ -1,7 +1,8 @@
 """Back-propagation through a small computational graph, f = (x·y + z) · gate(w, v), one gradient per arrow.
 
-The gradient on an arrow is ∂f/∂(value carried by the arrow). torch autograd and sympy both compute
-every one, and the solver refuses to return if they disagree.
+The gradient on an arrow is ∂f/∂(value carried by the arrow). torch autograd computes every one
+(float64, whole numbers here, so exact); `examgen check` differentiates f again with sympy, node by
+node (crosscheck_more).
 """
 from __future__ import annotations
 
@@ -50,7 +51,7 @@ def _torch_grads(p: Params, ctx: SolveContext) -> tuple[dict[str, float], dict[s
     return ({n: float(t.detach()) for n, t in nodes.items()}, {n: float(t.grad) for n, t in nodes.items()})
 
 
-def _sympy_grad(p: Params, cut: str) -> Any:
+def sympy_grad(p: Params, cut: str) -> Any:
     """∂f/∂cut, exactly: the node `cut` becomes a symbol, f is differentiated and evaluated."""
     import sympy
 
@@ -73,15 +74,14 @@ def _forward_exact(p: Params) -> dict[str, Any]:
 
 @solver("compgraph_backprop")
 def compgraph_backprop(p: Params, ctx: SolveContext) -> Solved:
-    """Forward values and the gradient on each of the nine arrows, by autograd and by sympy."""
+    """Forward values and the gradient on each of the nine arrows, by autograd."""
     forward, grads = _torch_grads(p, ctx)
-    exact = {n: _sympy_grad(p, n) for n in (*INPUTS, "q", "s", "m", "f")}
-    for n, g in exact.items():
-        if abs(float(g) - grads[n]) > 1e-9:
-            raise AssertionError(f"d f/d {n}: sympy {g} != torch {grads[n]}")
-    if any(int(exact[n]) == 0 for n in INPUTS if n in ("x", "y", "z")):
+    exact = {n: round(g) for n, g in grads.items()}
+    if any(abs(g - exact[n]) > 1e-9 for n, g in grads.items()):
+        raise AssertionError(f"a gradient of whole-number inputs is not whole: {grads}")
+    if any(exact[n] == 0 for n in ("x", "y", "z")):
         raise Reject("a gradient on the multiply/add branch is zero")
-    arrows = {f"{a}-{b}": int(exact[a]) for a, b in ARROWS}
+    arrows = {f"{a}-{b}": exact[a] for a, b in ARROWS}
     return Solved(answers={"gradients": arrows},
                   work={"fwd": {n: int(round(forward[n])) for n in forward},
                         "winner": "w" if forward["m"] == p["w"] else "v"})

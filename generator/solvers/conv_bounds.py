@@ -39,13 +39,12 @@ def conv_bounds_strided(p: Params) -> bool:
 
 @solver("conv_same_input_bounds")
 def conv_same_input_bounds(p: Params, ctx: SolveContext) -> Solved:
-    """Lower and upper input size per axis; the closed form is checked by trying every size."""
+    """Lower and upper input size per axis by the closed form; `examgen check` tries every size,
+    once in plain Python and once with torch doing each convolution (crosscheck_cnn)."""
     rows = []
     for axis, name in enumerate(("height", "width")):
         n = p["output"][axis]
         lo, hi = bounds(n, p["stride"])
-        if (lo, hi) != brute_force_bounds(n, p["kernel"][axis], p["stride"]):
-            raise AssertionError(f"closed form {lo}..{hi} disagrees with torch for n={n}")
         rows.append({"axis": name, "n": n, "n_minus": n - 1, "lower": lo, "upper": hi})
     return Solved(answers={"lower": [r["lower"] for r in rows], "upper": [r["upper"] for r in rows]},
                   work={"axes": rows})

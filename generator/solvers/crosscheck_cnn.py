@@ -41,6 +41,16 @@ def check_conv_same_input_bounds(p: Params, solved: Solved) -> list[str]:
     return differences("lower", solved.answers["lower"], lower) + differences("upper", solved.answers["upper"], upper)
 
 
+@checker("conv_same_input_bounds")
+def check_conv_same_input_bounds_on_torch(p: Params, solved: Solved) -> list[str]:
+    """The same search with torch computing each 'same' convolution (conv_bounds.brute_force_bounds)."""
+    from .conv_bounds import brute_force_bounds
+
+    found = [brute_force_bounds(n, k, p["stride"]) for n, k in zip(p["output"], p["kernel"])]
+    return (differences("lower (torch)", solved.answers["lower"], [lo for lo, _ in found])
+            + differences("upper (torch)", solved.answers["upper"], [hi for _, hi in found]))
+
+
 @checker("receptive_field_stack")
 def check_receptive_field_stack(p: Params, solved: Solved) -> list[str]:
     """The field per axis by walking input intervals back through the stack."""

@@ -1,6 +1,7 @@
 """Independent checkers for small closed-form families: step decay simulated epoch by epoch,
 Wasserstein distance at the vertices of the coupling polytope, MLP sizes layer by layer, RMSprop
-in floats step by step, path-sum gradients by reverse accumulation over the DAG.
+in floats step by step (and in torch), path-sum gradients by reverse accumulation over the DAG (and
+expanded by sympy), computational-graph gradients differentiated by sympy.
 """
 from __future__ import annotations
 
@@ -71,6 +72,14 @@ def check_rmsprop_update(p: Params, solved: Solved) -> list[str]:
             + differences("denominators", solved.answers["denominators"], roots, ROUNDED_TOL))
 
 
+@checker("rmsprop_update")
+def check_rmsprop_update_on_torch(p: Params, solved: Solved) -> list[str]:
+    """The update as an optimiser keeps it: float64 torch tensors, step by step (rmsprop.torch_update)."""
+    from .rmsprop import torch_update
+
+    return differences("update (torch)", [float(u) for u in solved.answers["update"]], torch_update(p))
+
+
 def _square(text: object) -> float:
     """The signed square of an entry written as an integer or sqrt(n): '-sqrt(40)' -> -40, '4' -> 16."""
     body = str(text).replace(" ", "")
@@ -92,6 +101,27 @@ def check_pathsum_gradients(p: Params, solved: Solved) -> list[str]:
         got = float(expr.subs({s: value[s.name] for s in expr.free_symbols}))
         problems += differences(f"grad_{x}", got, _reverse_accumulate(edges, value, x))
     return problems
+
+
+@checker("pathsum_gradients")
+def check_pathsum_gradients_expanded(p: Params, solved: Solved) -> list[str]:
+    """The answer (factored through a cut) against the plain sum over every path, expanded by sympy."""
+    import sympy
+
+    from .pathsum import expanded, to_sympy
+
+    return [f"grad_{x}: the factored answer and the sum over every path differ" for x in ("x2", "x1")
+            if sympy.expand(solved.answers[f"grad_{x}"] - to_sympy(expanded(p["graph"], x))) != 0]
+
+
+@checker("compgraph_backprop")
+def check_compgraph_backprop(p: Params, solved: Solved) -> list[str]:
+    """Each arrow's gradient exactly: its source node made a symbol, f differentiated by sympy."""
+    from .compgraph import ARROWS, sympy_grad
+
+    want = {f"{a}-{b}": int(sympy_grad(p, a)) for a, b in ARROWS}
+    return [f"gradient on {arrow}: solver gives {solved.answers['gradients'].get(arrow)}, sympy gives {g}"
+            for arrow, g in want.items() if solved.answers["gradients"].get(arrow) != g]
 
 
 def _reverse_accumulate(edges: list[tuple[str, str]], value: dict[str, float], x: str) -> float:

@@ -141,11 +141,7 @@ def parse_printed(text: str) -> Any:
 
 
 def _gradient(graph: Graph, x: str) -> dict[str, Any]:
-    import sympy
-
-    fact, full = factored(graph, x), expanded(graph, x)
-    if sympy.expand(to_sympy(fact) - to_sympy(full)) != 0:
-        raise AssertionError(f"factored and expanded dy/d{x} differ")
+    fact = factored(graph, x)
     cut = best_cut(graph, x)
     terms = fact[1] if fact[0] == "sum" else [fact]
     return {"exact": to_sympy(fact), "factored": [latex(t) for t in terms],
@@ -155,7 +151,8 @@ def _gradient(graph: Graph, x: str) -> dict[str, Any]:
 
 @solver("pathsum_gradients")
 def pathsum_gradients(p: Params, ctx: SolveContext) -> Solved:
-    """dy/dx2 and dy/dx1: enumerate paths, factor through a cut, check with sympy that they agree."""
+    """dy/dx2 and dy/dx1: enumerate paths and factor through a cut (`examgen check` expands the
+    factored answer against the sum over every path, crosscheck_more)."""
     work, answers = {}, {}
     for x in ("x2", "x1"):
         g = _gradient(p["graph"], x)

@@ -1,4 +1,4 @@
-"""RMSprop's update from a short gradient history, exact with sympy and checked with torch.
+"""RMSprop's update from a short gradient history, exact with sympy; `examgen check` runs it again in torch (torch_update).
 
 Gradient entries are written "6", "-4", "sqrt(40)" or "-sqrt(14)" (read by a pattern, never
 evaluated). `mode` picks the EMA: "norm" averages squared gradient norms (one scalar, as the Oslo
@@ -61,9 +61,6 @@ def rmsprop_update(p: Params, ctx: SolveContext) -> Solved:
     last = grads[-1]
     denom = [sympy.sqrt(sympy.Rational(e.numerator, e.denominator) + eps) for e in ema]
     update = [_exact(s, sq) / (denom[0] if p["mode"] == "norm" else denom[i]) for i, (s, sq) in enumerate(last)]
-    check = torch_update(p)
-    if any(abs(float(u) - c) > 1e-9 for u, c in zip(update, check)):
-        raise AssertionError(f"sympy {update} != torch {check}")
     return Solved(answers={"update": update, "ema": [sympy.Rational(e.numerator, e.denominator) for e in ema],
                            "denominators": [round(float(d), 4) for d in denom]},
                   work={"weights": [float(w) for w in weights], "squares": squares,

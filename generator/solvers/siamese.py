@@ -1,6 +1,7 @@
 """A two-layer Siamese network with a logistic output (Imperial Q1h): shapes and local gradients."""
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
 from . import SolveContext, Solved, solver
@@ -17,6 +18,7 @@ def siamese_shapes(D: int, hidden: int, m: int) -> dict[str, list[int]]:
             "X": [D, m], "Y": [1, m]}
 
 
+@lru_cache(maxsize=1)  # the same derivation for every instance: once per process (sympy values are immutable)
 def delta1() -> Any:
     """dJ/dz3 for one example of J = -(1/m) sum [y log s(z) + (1-y) log(1-s(z))], as sympy."""
     import sympy
@@ -31,13 +33,14 @@ def delta1() -> Any:
     return claimed
 
 
+@lru_cache(maxsize=None)
 def relu_jacobian(size: int = 3) -> Any:
     """da/dz2 for a = a1 - ReLU(z2) on a small example: minus the diagonal of step functions."""
     import sympy
 
     z = sympy.Matrix(sympy.symbols(f"z_1:{size + 1}"))
     a = z.applyfunc(lambda v: -sympy.Max(v, 0))
-    return a.jacobian(z).applyfunc(lambda e: e.rewrite(sympy.Heaviside))
+    return a.jacobian(z).applyfunc(lambda e: e.rewrite(sympy.Heaviside)).as_immutable()  # shared: cached
 
 
 @solver("siamese_network")

@@ -6,6 +6,7 @@ differentiating the whole expression y(x) directly; the numeric family is also c
 from __future__ import annotations
 
 import random
+from functools import lru_cache
 from typing import Any
 
 from . import Reject, SolveContext, Solved, drawer, solver
@@ -57,6 +58,20 @@ def check_against_direct(M: Any, N: Any, x: Any, grad_x: Any) -> None:
             raise AssertionError(f"back-propagation and direct differentiation disagree for x{i + 1}")
 
 
+@lru_cache(maxsize=1)
+def backprop_checked() -> bool:
+    """`backprop` against direct differentiation on weights m11..n2: an identity in the weights, so
+    it holds for every naming once it holds for one, and runs once per process (sympy's simplify
+    took about 60 ms of each Glasgow variant)."""
+    import sympy
+
+    M = sympy.Matrix(2, 2, sympy.symbols("m_11 m_12 m_21 m_22"))
+    N = sympy.Matrix(1, 2, sympy.symbols("n_1 n_2"))
+    x = sympy.Matrix(sympy.symbols("x_1 x_2"))
+    check_against_direct(M, N, x, backprop(M, N, x)["grad_x"])
+    return True
+
+
 def _term(weight: str, i: int) -> str:
     return f"{weight}\\, h_{i}(1 - h_{i})"
 
@@ -68,8 +83,7 @@ def sigmoid_net_symbolic(p: Params, ctx: SolveContext) -> Solved:
 
     M = sympy.Matrix(2, 2, [sympy.Symbol(s) for row in p["weights"]["M"] for s in row])
     N = sympy.Matrix(1, 2, [sympy.Symbol(s) for s in p["weights"]["N"]])
-    x = sympy.Matrix(sympy.symbols("x_1 x_2"))
-    check_against_direct(M, N, x, backprop(M, N, x)["grad_x"])
+    backprop_checked()
     h1, h2 = sympy.symbols("h_1 h_2")
     grad_z = sympy.Matrix([N[0] * h1 * (1 - h1), N[1] * h2 * (1 - h2)])
     dy_dx1 = M[0, 0] * grad_z[0] + M[1, 0] * grad_z[1]
