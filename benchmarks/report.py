@@ -28,6 +28,7 @@ class Row:
     floor_docs: int
     amc: Sample | None
     amc_check: str = ""
+    startup: Sample | None = None   # a fresh Python importing what the build loads before solving
 
 
 def replace_section(document: str, body: str, start: str = START, end: str = END) -> str:
@@ -46,7 +47,7 @@ def ratio(a: float, b: float) -> str:
 def table(rows: list[Row]) -> list[str]:
     head = ["| variants | examgen wall (s) | examgen CPU (s) | examgen peak RSS (MiB) | floor wall (s) | "
             "floor CPU (s) | AMC wall (s) | AMC CPU (s) | AMC peak RSS (MiB) | examgen CPU / AMC CPU | "
-            "examgen wall / floor wall |", "|" + "---:|" * 11]
+            "examgen wall / floor wall | start-up (s) | (examgen wall − start-up) / floor wall |", "|" + "---:|" * 13]
     return head + [_row(r) for r in rows]
 
 
@@ -54,12 +55,13 @@ def _row(r: Row) -> str:
     e, f, a = r.examgen, r.floor, r.amc
     floor_note = f" ({f.failed} of {r.floor_docs} failed)" if f.failed else ""
     amc = [f"{a.wall_s:.1f}", f"{a.cpu_s:.1f}", f"{a.peak_mib:.0f}", ratio(e.cpu_s, a.cpu_s)] if a else ["—"] * 4
+    rest = [f"{r.startup.wall_s:.1f}", ratio(e.wall_s - r.startup.wall_s, f.wall_s)] if r.startup else ["—"] * 2
     return (f"| {r.variants} | {e.wall_s:.1f} | {e.cpu_s:.1f} | {e.peak_mib:.0f} | {f.wall_s:.1f}{floor_note} | "
-            f"{f.cpu_s:.1f} | {' | '.join(amc)} | {ratio(e.wall_s, f.wall_s)} |")
+            f"{f.cpu_s:.1f} | {' | '.join(amc)} | {ratio(e.wall_s, f.wall_s)} | {' | '.join(rest)} |")
 
 
 def section(rows: list[Row], pywork: dict, info: dict[str, str], command: str, runs: int, when: str,
-            note: str = "", startup: Sample | None = None) -> str:
+            note: str = "") -> str:
     lines = ["## Build speed (issue 10): examgen, the floor and auto-multiple-choice", "",
              f"`{command}`, run on {when}: {runs} run(s) of each measurement, examgen, floor and AMC "
              "alternating, medians shown. What each column means: benchmarks/README.md.", "", *table(rows), ""]
@@ -73,12 +75,6 @@ def section(rows: list[Row], pywork: dict, info: dict[str, str], command: str, r
         lines += [f"| {w['spec']} | {w.get('questions', '?')} | {w['total_ms']:.1f} | {w['sample_ms']:.1f} | "
                   f"{w['render_ms']:.1f} |" for w in pywork["specs"]]
         lines += [""]
-    if startup:
-        lines += [f"Start-up that the floor does not have: **{startup.wall_s:.2f} s** wall, {startup.cpu_s:.2f} s CPU "
-                  "for a fresh Python to import examgen, torch and sympy (what a demo build loads before its first "
-                  "solve). examgen wall less that start-up, over the floor: "
-                  + ", ".join(f"{r.variants} variants {ratio(r.examgen.wall_s - startup.wall_s, r.floor.wall_s)}"
-                              for r in rows) + ".", ""]
     lines += ["Floor documents: " + ", ".join(f"{r.variants} variants → {r.floor_docs} .tex" for r in rows) + "."]
     checks = [f"{r.variants} → {r.amc_check}" for r in rows if r.amc_check]
     if checks:
