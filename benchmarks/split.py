@@ -43,7 +43,7 @@ def with_pypdf(bundle: Path, ranges: dict[int, tuple[int, int]], out: Path) -> N
 def median_seconds(split: Callable[..., None], bundle: Path, ranges: dict, scratch: Path, runs: int) -> float:
     times = []
     for run in range(runs):
-        out = scratch / f"{split.__name__}-{run}"
+        out = scratch / f"{bundle.stem}-{split.__name__}-{run}"
         out.mkdir()
         start = time.perf_counter()
         split(bundle, ranges, out)
@@ -67,6 +67,8 @@ def main() -> None:
         for name in ("all-exams", "all-solutions"):
             bundle = folder / f"{name}.pdf"
             ranges = page_ranges_of(folder, name)
+            bundle.with_suffix(".pages").write_text(  # as the TeX run wrote it (the publisher drops it)
+                "".join(f"{n} {first} {last}\n" for n, (first, last) in ranges.items()), encoding="ascii")
             pike = median_seconds(with_pikepdf, bundle, ranges, scratch, args.runs)
             try:
                 import pypdf  # noqa: F401

@@ -1,6 +1,6 @@
 """Split the one-run PDF of all variants into each variant's own PDF, by the page ranges the TeX
 run wrote (`\\jobname.pages`: variant, first page, last page). pikepdf (qpdf) copies the pages:
-nothing is typeset again, and it is about ten times faster than pypdf at this (BENCHMARKS.md)."""
+nothing is typeset again, and it is about six times faster than pypdf at this (BENCHMARKS.md, split.py)."""
 from __future__ import annotations
 
 from pathlib import Path
