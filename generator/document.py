@@ -18,6 +18,9 @@ BASE_CM = 1.2
 MIN_CM, MAX_CM = 2.5, 13.0  # never less than a few lines, never more than half a page
 CHOICE_CM = 1.5            # a multiple-choice part needs room for its labels only
 PERCENT_AS_MARKS = 0.2     # in a %-marked paper a question's 100 % is worth about 20 marks of space
+# Text that cannot break across pages, or should not: options, figures, code, tables. A part with it
+# is measured before it is set, so that its page break falls before the text, not before the box.
+UNBREAKABLE = re.compile(r"\\begin\{(itemize|enumerate|tikzpicture|lstlisting|tabular|array)\}|\\includegraphics")
 LENGTH = re.compile(r"^\s*([\d.]+)\s*(cm|mm|in|pt)\s*$")
 TO_CM = {"cm": 1.0, "mm": 0.1, "in": 2.54, "pt": 2.54 / 72.27}
 
@@ -98,11 +101,13 @@ def errata(variant: Variant) -> list[Erratum]:
 
 
 def size_answer_space(sections: list[RenderedSection], unit: str) -> None:
-    """Every part's answer box, from its marks (document.answer_space)."""
+    """Every part's answer box, from its marks (document.answer_space), and whether its text must
+    be measured to stay with that box (`keep`)."""
     for section in sections:
         for question in section.questions:
             for part in question.parts:
                 part.space = answer_space(part, unit, part.choice)
+                part.keep = part.choice or bool(UNBREAKABLE.search(part.question))
 
 
 def page_for(spec: ExamSpec, variant: Variant) -> Page:

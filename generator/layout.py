@@ -3,7 +3,9 @@
 - an overfull line wider than 1 pt (from the pdflatex log);
 - a page whose last body line is a question heading or a part label (an orphaned heading);
 - "??", "None", "nan", `*` between numbers, a template or preset id, or the word "template";
-- in an exam, a lettered part followed by no answer space (a gap under 1 cm before the next text).
+- in an exam, a lettered part followed by no answer space (a gap under 1 cm before the next text);
+- in an exam, a question's text apart from its answer box: a page that starts with an answer box
+  (its question is on the page before), or with a later option of a list that began on the page before.
 """
 from __future__ import annotations
 
@@ -21,6 +23,8 @@ MIN_SPACE_PT = 28.0        # 1 cm: less than this under a part is no answer spac
 FOOTSKIP_PT = 30.0         # from the footer line up to the foot of the text block
 FOOTER = re.compile(r"^\s*(Page \d+( of \d+)?|\d+)\s*$")
 PART_START = re.compile(r"^\s*\(([a-z]\d*)\)(\s|$)")
+OPTION_ON = re.compile(r"^\s*(ii|iii|iv|v|vi|vii|viii|ix|x)\)\s")   # an option after the first (i), ii), ...)
+TOP_GAP_PT = 28.0          # 1 cm more than a page's usual space between the header and its first line
 QUESTION_START = re.compile(r"^\s*(Question|Exercise|Problem|Task) \d+\b")
 WORDS = (re.compile(r"\?\?"), re.compile(r"\bNone\b(?!,| of)"), re.compile(r"\bnan\b", re.I),
          re.compile(r"\d\s*\*\s*-?\d"), re.compile(r"\btemplates?\b", re.I))
@@ -161,6 +165,20 @@ def space_problems(pdf: Path, name: str) -> list[Problem]:
     return out
 
 
+def apart_problems(pdf: Path, name: str) -> list[Problem]:
+    """Exam pages that start with an answer box (a gap of 1 cm or more under the header) or in the
+    middle of a list of options: the question they answer began on the page before."""
+    out = []
+    pages = [(number, lines[:2]) for number, (_, lines) in enumerate(_lines_by_page(pdf), start=1) if len(lines) >= 2]
+    usual = min((b[0] - a[1] for _, (a, b) in pages), default=0.0)
+    for number, (header, first) in pages[1:]:
+        if first[0] - header[1] >= usual + TOP_GAP_PT:
+            out.append(Problem(name, number, "answer box apart from its question", f"the page starts with a box, then {first[2].strip()[:40]!r}"))
+        elif OPTION_ON.match(first[2]):
+            out.append(Problem(name, number, "options apart from their question", first[2].strip()[:60]))
+    return out
+
+
 def check_folder(folder: Path, ids: Iterable[str] = (), logs: dict[str, str] | None = None) -> list[Problem]:
     """Every layout problem of a built output folder (its PDFs; overfull lines from `logs` by PDF name)."""
     ids = sorted(set(ids))
@@ -173,7 +191,7 @@ def check_folder(folder: Path, ids: Iterable[str] = (), logs: dict[str, str] | N
         exam = pdf.stem.startswith("exam") or pdf.name == "all-exams.pdf"
         problems += orphan_problems(pdf, name, boxes=exam) + word_problems(pdf, name, ids)
         if exam:
-            problems += space_problems(pdf, name)
+            problems += space_problems(pdf, name) + apart_problems(pdf, name)
     for name, text in (logs or {}).items():
         problems += [Problem(name, 0, "overfull line", f"{pt:.1f}pt too wide at line {line}")
                      for line, pt in overfull(text, OVERFULL_PT)]

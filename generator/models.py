@@ -197,6 +197,7 @@ class RenderedPart:
     prompt: str = ""                                  # the question without its options (exports)
     options: list[RenderedOption] = field(default_factory=list)
     work: str = ""                                    # the solution without the options' verdicts
+    keep: bool = False                                # text measured to stay with its answer (document.py)
 
 
 @dataclass

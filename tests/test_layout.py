@@ -60,3 +60,46 @@ def test_the_gate_finds_each_kind_of_problem(tmp_path: Path) -> None:
     log = tex.with_suffix(".log").read_text(encoding="latin-1")
     kinds = {p.kind.split(" '")[0] for p in check_folder(folder, ["conv2d-params"], {"exam.tex": log})}
     assert kinds == {"overfull line", "forbidden text", "heading at the foot of the page", "part without answer space"}
+
+
+APART = r"""\documentclass{article}
+\usepackage[paperheight=12cm,paperwidth=12cm,margin=1.5cm]{geometry}
+\pagestyle{myheadings}\markright{Course header}
+\begin{document}
+Question 5 Which are true?
+
+i) One. ii) Two.
+\newpage
+\vspace*{3cm}
+Question 6 The next one.
+\newpage
+iv) An option that ran over from the page before.
+\newpage
+Question 7 A page as it should start.
+
+ii) is fine inside a page.
+\end{document}
+"""
+
+
+def test_the_gate_finds_a_question_apart_from_its_box_or_options(tmp_path: Path) -> None:
+    folder = tmp_path / "build"
+    folder.mkdir()
+    (folder / "exam.tex").write_text(APART)
+    compile_tex(Job(folder / "exam.tex", "apart"))
+    found = [(p.page, p.kind) for p in check_folder(folder)]
+    assert found == [(2, "answer box apart from its question"), (3, "options apart from their question")]
+
+
+def test_parts_with_options_figures_or_code_are_measured_to_stay_with_their_box() -> None:
+    from examgen.document import size_answer_space
+    from examgen.models import RenderedPart, RenderedQuestion, RenderedSection
+
+    texts = {"plain": ("Explain why.", False), "options": ("Which?\n\\begin{itemize}\n\\item[i)] A\n\\end{itemize}", False),
+             "figure": ("Name the boxes.\n\\begin{tikzpicture}\\node{x};\\end{tikzpicture}", False),
+             "code": ("Find the bug.\n\\begin{lstlisting}\nx = 1\n\\end{lstlisting}", False),
+             "choice": ("Pick one (i) or (ii).", True)}
+    parts = [RenderedPart(name, 2, text, "", "", choice=choice) for name, (text, choice) in texts.items()]
+    size_answer_space([RenderedSection("s", "", [RenderedQuestion("t", "", "", "", "", parts)])], "marks")
+    assert {p.label: p.keep for p in parts} == {"plain": False, "options": True, "figure": True, "code": True,
+                                                "choice": True}
