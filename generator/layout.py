@@ -13,6 +13,7 @@ import html
 import re
 import subprocess
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Iterable
 
@@ -95,15 +96,22 @@ LABEL_X = 130.0            # a part label sits in the left margin of the text, n
 WORD_TAG = re.compile(r"<word [^>]*>(.*?)</word>", re.S)
 
 
-def _lines_by_page(pdf: Path) -> list[tuple[float, list[tuple[float, float, str, float]]]]:
-    """Per page: its height and its text lines as (top, bottom, text, left), top to bottom."""
-    run = subprocess.run(["pdftotext", "-bbox-layout", str(pdf), "-"], capture_output=True, text=True, check=True)
+def _lines_by_page(pdf: Path) -> tuple[tuple[float, list[tuple[float, float, str, float]]], ...]:
+    """Per page: its height and its text lines as (top, bottom, text, left), top to bottom. Read
+    once per version of the file: the gate's checks of one PDF share it."""
+    stat = pdf.stat()
+    return _read_lines(str(pdf), stat.st_mtime_ns, stat.st_size)
+
+
+@lru_cache(maxsize=8)
+def _read_lines(pdf: str, _mtime_ns: int, _size: int) -> tuple[tuple[float, list[tuple[float, float, str, float]]], ...]:
+    run = subprocess.run(["pdftotext", "-bbox-layout", pdf, "-"], capture_output=True, text=True, check=True)
     pages = []
     for height, body in PAGE_TAG.findall(run.stdout):
         lines = sorted((float(top), float(bottom), html.unescape(" ".join(WORD_TAG.findall(words))), float(left))
                        for left, top, bottom, words in LINE_TAG.findall(body))
         pages.append((float(height), _rows(lines)))
-    return pages
+    return tuple(pages)
 
 
 def _rows(lines: list[tuple[float, float, str, float]]) -> list[tuple[float, float, str, float]]:
