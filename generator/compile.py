@@ -18,8 +18,10 @@ from .errors import LatexError, SetupError
 
 MAX_PASSES = 3
 # A fresh build folder has no .aux: text that refers to a label it defines is "undefined" in the
-# first pass. The exam class's own labels (its point totals) change every first pass, unread.
-RERUN = re.compile(r"There were undefined references|Reference `[^']*' on page \d+ undefined")
+# first pass. The exam class's own labels (its point totals) change in every first pass, unread,
+# so "Label(s) may have changed" counts only from the second pass on (a reference that moved).
+UNDEFINED = re.compile(r"There were undefined references|Reference `[^']*' on page \d+ undefined")
+MOVED = "Label(s) may have changed"
 TIMEOUT_BASE_S = 30      # a pdflatex run may take this long, plus a second per 10 kB of source
 TIMEOUT_MAX_S = 600
 _RUNNING: set[subprocess.Popen] = set()   # pdflatex processes now running, to stop on an interrupt
@@ -123,8 +125,9 @@ def compile_tex(job: Job) -> Path:
     LaTeX asks for, up to MAX_PASSES."""
     cmd = [pdflatex(), "-no-shell-escape", "-interaction=nonstopmode", "-halt-on-error",
            "-file-line-error-style", "-recorder", *([f"-fmt={job.fmt}"] if job.fmt else []), job.tex.name]
-    for _ in range(MAX_PASSES):
-        if not RERUN.search(_pass(job, cmd)):
+    for number in range(1, MAX_PASSES + 1):
+        log = _pass(job, cmd)
+        if not UNDEFINED.search(log) and (number == 1 or MOVED not in log):
             break
     return job.tex.with_suffix(".pdf")
 
