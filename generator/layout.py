@@ -1,7 +1,8 @@
 """The layout gate: what a printed page must never show, read back from the PDFs and TeX logs.
 
 - an overfull line wider than 1 pt (from the pdflatex log);
-- a page whose last body line is a question heading or a part label (an orphaned heading);
+- a page whose last body line is a question heading, a part label or a lone "Solution." (an
+  orphaned heading);
 - "??", "None", "nan", `*` between numbers, a template or preset id, or the word "template";
 - in an exam, a lettered part followed by no answer space (a gap under 1 cm before the next text);
 - in an exam, a question's text apart from its answer box: a page that starts with an answer box
@@ -26,6 +27,7 @@ FOOTER = re.compile(r"^\s*(Page \d+( of \d+)?|\d+)\s*$")
 PART_START = re.compile(r"^\s*\(([a-z]\d*)\)(\s|$)")
 OPTION_ON = re.compile(r"^\s*(ii|iii|iv|v|vi|vii|viii|ix|x)\)\s")   # an option after the first (i), ii), ...)
 TOP_GAP_PT = 28.0          # 1 cm more than a page's usual space between the header and its first line
+SOLUTION_ALONE = re.compile(r"^\s*Solution\.\s*$")        # a solution's title with nothing after it
 QUESTION_START = re.compile(r"^\s*(Question|Exercise|Problem|Task) \d+\b")
 WORDS = (re.compile(r"\?\?"), re.compile(r"\bNone\b(?!,| of)"), re.compile(r"\bnan\b", re.I),
          re.compile(r"\d\s*\*\s*-?\d"), re.compile(r"\btemplates?\b", re.I))
@@ -63,7 +65,7 @@ def orphan_problems(pdf: Path, name: str, boxes: bool = False) -> list[Problem]:
             continue
         room = (footer_top or height) - FOOTSKIP_PT - body[-1][1]
         tail = [ln[2] for ln in body[-2:] if QUESTION_START.match(ln[2])] + \
-            [ln[2] for ln in body[-1:] if _part_label(ln)]
+            [ln[2] for ln in body[-1:] if _part_label(ln) or SOLUTION_ALONE.match(ln[2])]
         if tail and (room < MIN_SPACE_PT * 2 or not boxes):
             out.append(Problem(name, number, "heading at the foot of the page", tail[0].strip()[:60]))
     return out

@@ -103,3 +103,14 @@ def test_parts_with_options_figures_or_code_are_measured_to_stay_with_their_box(
     size_answer_space([RenderedSection("s", "", [RenderedQuestion("t", "", "", "", "", parts)])], "marks")
     assert {p.label: p.keep for p in parts} == {"plain": False, "options": True, "figure": True, "code": True,
                                                 "choice": True}
+
+
+def test_the_gate_finds_a_solution_title_alone_at_the_foot_of_a_page(tmp_path: Path) -> None:
+    folder = tmp_path / "build"
+    folder.mkdir()
+    body = "\n\n".join(f"Line {i} of the worked solution before." for i in range(4))
+    (folder / "solutions.tex").write_text(APART.split(r"\begin{document}")[0]
+                                          + "\\begin{document}\n" + body + "\n\\vfill\nSolution.\n\\newpage\n"
+                                          + "i) The first verdict.\n\\end{document}\n")
+    compile_tex(Job(folder / "solutions.tex", "alone"))
+    assert [(p.page, p.kind, p.detail) for p in check_folder(folder)] == [(1, "heading at the foot of the page", "Solution.")]
