@@ -17,8 +17,9 @@ import signal
 import tempfile
 import threading
 from contextlib import contextmanager
+from functools import lru_cache
 from pathlib import Path
-from typing import Iterator
+from typing import Any, Iterator
 
 from .compile import resume, stop_all
 from .errors import Interrupted, OutputError
@@ -76,15 +77,21 @@ def _swap(stage: Path, final: Path) -> None:
         except FileNotFoundError:
             pass  # nothing published yet
         try:
-            _renameat2(stage, final, _RENAME_NOREPLACE)
+            if not _renameat2(stage, final, _RENAME_NOREPLACE):
+                return _swap_locked(stage, final)
             return None
         except FileExistsError:
             continue  # another build published first: exchange with theirs
 
 
+@lru_cache(maxsize=1)
+def _libc_renameat2() -> Any:
+    return getattr(ctypes.CDLL(None, use_errno=True), "renameat2", None)
+
+
 def _renameat2(src: Path, dst: Path, flags: int) -> bool:
     """Linux renameat2; False where the system or file system lacks it."""
-    fn = getattr(ctypes.CDLL(None, use_errno=True), "renameat2", None)
+    fn = _libc_renameat2()
     if fn is None:
         return False
     if fn(_AT_FDCWD, os.fsencode(src), _AT_FDCWD, os.fsencode(dst), flags) == 0:

@@ -60,6 +60,26 @@ def test_a_failed_publish_is_one_line_and_keeps_the_previous_output(tmp_path: Pa
     assert (final / "exam.pdf").read_text() == "GOOD" and os.listdir(tmp_path) == ["exam-seed1"]
 
 
+@pytest.mark.parametrize("published_before", [False, True])
+def test_without_renameat2_the_build_is_still_published(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                         published_before: bool) -> None:
+    """A file system without renameat2's flags (NFS, CIFS, not Linux): the locked two-rename path."""
+    final = tmp_path / "exam-seed1"
+    if published_before:
+        final.mkdir()
+        (final / "exam.pdf").write_text("OLD")
+    def unsupported(src: Path, dst: Path, flags: int) -> bool:
+        if flags == write._RENAME_EXCHANGE and not dst.exists():
+            raise FileNotFoundError(2, "No such file or directory", str(dst))  # the lookup fails first
+        return False                                                           # then the flags do
+
+    monkeypatch.setattr(write, "_renameat2", unsupported)
+    with write.staging(final) as stage:
+        (stage / "exam.pdf").write_text("NEW")
+    assert (final / "exam.pdf").read_text() == "NEW"
+    assert [p for p in os.listdir(tmp_path) if not p.endswith(".lock")] == ["exam-seed1"]
+
+
 def test_an_output_folder_is_a_plain_name_inside_out(tmp_path: Path) -> None:
     for name in ("..", "a/../../b", ".hidden stuff"):
         with pytest.raises(OutputError, match="a plain name inside --out"):
