@@ -124,9 +124,20 @@ class BoundedSandbox(SandboxedEnvironment):
         return result if isinstance(__obj, Macro) else _check_size(result)
 
 
-def render_bounded(template: Any, context: dict[str, Any], limit: int) -> str:
-    """Render with a fresh loop budget, stopping as soon as the output passes `limit` characters."""
-    _budget.left = MAX_STEPS
+def render_bounded(template: Any, context: dict[str, Any], limit: int, steps: float | None = None) -> str:
+    """Render with a fresh budget of `steps` loop steps (MAX_STEPS by default), stopping as soon as
+    the output passes `limit` characters. examgen's own document templates pass no step limit
+    (math.inf): their loops grow with the variants and the roster, and the bank text inside them
+    was bounded when it was rendered."""
+    outer, _budget.left = getattr(_budget, "left", None), MAX_STEPS if steps is None else steps
+    try:
+        return _generate(template, context, limit)
+    finally:
+        if outer is not None:
+            _budget.left = outer  # a bank text rendered inside a document leaves the document's budget
+
+
+def _generate(template: Any, context: dict[str, Any], limit: int) -> str:
     out, size = [], 0
     for chunk in template.generate(**context):
         size += len(chunk)

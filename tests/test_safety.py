@@ -241,3 +241,24 @@ def test_a_solver_error_such_as_torchs_is_one_line(mini_bank: Path, monkeypatch:
 def test_set_values_of_drawn_parameters_are_shaped_like_a_draw(template: str, value: str, message: str) -> None:
     line = one_error_line(run("solve", template, "--set", value))
     assert f"template {template}: " in line and message in line, line
+
+
+def test_the_loop_budget_bounds_bank_text_not_the_documents_around_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A document's loops grow with the variants (a roster of thousands); only bank text has a budget.
+    Here the budget is cut to 50 steps: a bank loop of 60 fails, a paper needing about 100 renders."""
+    from examgen import sandbox
+    from examgen.bank import load_bank as bank
+    from examgen.build import Quiet, _common, sample_variants
+    from examgen.document import page_for
+    from examgen.paths import bank_dir
+    from examgen.render import render_document
+    from examgen.solve import make_context
+    from examgen.spec import load_spec
+
+    spec = load_spec(bank_dir() / "exams" / "default.yaml")
+    [variant] = sample_variants(spec, bank(), 7, 1, make_context("cpu"), Quiet())
+    monkeypatch.setattr(sandbox, "MAX_STEPS", 50)
+    with pytest.raises(RenderError, match="loop steps"):
+        render_text("<% for i in range(60) %>x<% endfor %>", {}, "bank/x.yaml: question")
+    paper = render_document("paper.tex.j2", solutions=False, variants=[page_for(spec, variant)], **_common(spec, 7))
+    assert paper.rstrip().endswith(r"\end{document}")
