@@ -1,7 +1,6 @@
 """The command line: parses options and calls the pipeline; user errors become one line and exit 1."""
 from __future__ import annotations
 
-import io
 import json
 import os
 import sys
@@ -117,15 +116,8 @@ def build(
 
     options = BuildOptions(spec or default_spec(), seed, variants, out, jobs, device, as_printed, roster,
                            banks=_banks(bank, trust))
-    try:
-        with stop_on_signals(), BarReporter() as reporter:
-            result = run_build(options, reporter)
-    except Interrupted as err:
-        if not _real_stderr():
-            raise  # under typer's CliRunner: exit the usual way
-        typer.echo(f"examgen: error: {err}", err=True)  # cleanup is done: skip torch's slow teardown
-        sys.stderr.flush()
-        os._exit(err.exit_code)
+    with stop_on_signals(), BarReporter() as reporter:
+        result = run_build(options, reporter)
     typer.echo(f"built {len(result.documents)} PDFs in {result.folder}")
 
 
@@ -257,14 +249,6 @@ def _assignments(items: list[str]) -> dict[str, Any]:
             raise ExamgenError(f"--set {item!r}: expected name=value")
         out[name.strip()] = parse_cli_value(value)
     return out
-
-
-def _real_stderr() -> bool:
-    try:
-        sys.stderr.fileno()
-        return True
-    except (AttributeError, ValueError, io.UnsupportedOperation):
-        return False
 
 
 def main() -> None:
