@@ -10,7 +10,7 @@ from typing import Callable, Protocol
 from .bank import Banks, load_bank
 from .codes import exam_code
 from .compile import Job, compile_all, make_format, pdflatex, tex_tree
-from .document import Page, page_for
+from .document import Page, document_context, page_for
 from .errors import SpecError
 from .export.answer_key import write_answer_key
 from .models import ExamSpec, Instance, Pick, Template, Variant
@@ -180,16 +180,9 @@ def write_sources(spec: ExamSpec, seed: int, pages: list[Page], stage: Path, bun
     for name, solutions in zip(names, (False, True)):
         path = stage / f"{name}.tex"
         path.write_text(render_document("paper.tex.j2", solutions=solutions, variants=pages,
-                                        **_common(spec, seed)), encoding="utf-8")
+                                        **document_context(spec, seed)), encoding="utf-8")
         jobs.append(Job(path, f"{spec.id} {name}"))
     path = stage / "answer-key.tex"
-    path.write_text(render_document("answer-key.tex.j2", pages=pages, **_common(spec, seed)), encoding="utf-8")
+    path.write_text(render_document("answer-key.tex.j2", pages=pages, **document_context(spec, seed)), encoding="utf-8")
     jobs.append(Job(path, f"{spec.id} answer key"))
     return jobs
-
-
-def _common(spec: ExamSpec, seed: int) -> dict:
-    """What every document template sees besides its variants."""
-    unit = spec.marks_unit
-    return {"exam": spec, "seed": seed, "word": spec.question_word, "unit": unit,
-            "point_unit": r"\,\%" if unit.strip() == "%" else ""}

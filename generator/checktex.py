@@ -9,7 +9,7 @@ import tempfile
 from pathlib import Path
 
 from .compile import Job, compile_tex, culprit, overfull, owner_of_line, pdflatex
-from .document import Page, size_answer_space
+from .document import Page, document_context, size_answer_space
 from .layout import CODE_LINE, QUESTION_START, around, forbidden, orphan_problems, pdf_pages_text
 from .errors import LatexError
 from .models import ExamSpec, Instance, Pick
@@ -29,8 +29,7 @@ def check_tex(samples: list[Sample]) -> str:
     sections = [render_section(i.template.id, "", [i], [Pick(i.template)]) for i, _ in samples]
     size_answer_space(sections, "marks")
     page = Page(1, "CHECK", sections, [""] * len(sections), cover=[], grades=[])
-    return render_document("paper.tex.j2", exam=check_spec(), variants=[page], solutions=True, seed=0,
-                           word="Question", unit="marks", point_unit="")
+    return render_document("paper.tex.j2", variants=[page], solutions=True, **document_context(check_spec(), 0))
 
 
 OVERFULL_PT = 10.0  # a box wider than the text block by more than this shows on the printed page

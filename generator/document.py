@@ -46,14 +46,26 @@ class Page:
     errata: list[Erratum] = field(default_factory=list)
 
 
-def answer_space(part: RenderedPart, unit: str, choice: bool) -> str:
+def is_percent(unit: str) -> bool:
+    """A paper marked in % of each question (Imperial's) rather than in marks."""
+    return unit.strip() == "%"
+
+
+def document_context(spec: ExamSpec, seed: int) -> dict[str, Any]:
+    """What every document template (paper, answer key) sees besides its variants."""
+    unit = spec.marks_unit
+    return {"exam": spec, "seed": seed, "word": spec.question_word, "unit": unit,
+            "point_unit": r"\,\%" if is_percent(unit) else ""}
+
+
+def answer_space(part: RenderedPart, unit: str) -> str:
     """The answer box height: proportional to marks; a bank `space` is a floor (a sketch needs room)."""
-    weight = part.marks * (PERCENT_AS_MARKS if unit.strip() == "%" else 1.0)
-    cm = CHOICE_CM if choice else BASE_CM + CM_PER_MARK * weight
+    weight = part.marks * (PERCENT_AS_MARKS if is_percent(unit) else 1.0)
+    cm = CHOICE_CM if part.choice else BASE_CM + CM_PER_MARK * weight
     own = LENGTH.match(part.space or "")
     if own:
         cm = max(cm, float(own.group(1)) * TO_CM[own.group(2)])
-    return f"{min(MAX_CM, max(MIN_CM if not choice else CHOICE_CM, cm)):.1f}cm"
+    return f"{min(MAX_CM, max(CHOICE_CM if part.choice else MIN_CM, cm)):.1f}cm"
 
 
 def cover_lines(spec: ExamSpec, page_sections: list, optional: list[str], word: str) -> list[tuple[str, str]]:
@@ -61,7 +73,7 @@ def cover_lines(spec: ExamSpec, page_sections: list, optional: list[str], word: 
     rows = [(k, v) for k, v in (("Date", spec.date), ("Duration", spec.duration)) if v]
     unit = spec.marks_unit
     required = [(i, s) for i, s in enumerate(page_sections, start=1) if not optional[i - 1]]
-    if unit.strip() == "%":
+    if is_percent(unit):
         weights = {fmt_marks(s.marks) for _, s in required}
         if len(weights) == 1:
             rows.append(("Marking", f"each {word.lower()} is marked out of {weights.pop()} %; "
@@ -80,7 +92,7 @@ def grade_table(page_sections: list, optional: list[str], unit: str) -> list[tup
     """The cover's grade table columns; optional questions are marked with a dagger."""
     columns = [(f"{i}" + (r"$^\dagger$" if optional[i - 1] else ""), fmt_marks(s.marks))
                for i, s in enumerate(page_sections, start=1)]
-    if unit.strip() != "%":
+    if not is_percent(unit):
         columns.append(("Total", fmt_marks(sum(s.marks for i, s in enumerate(page_sections) if not optional[i]))))
     return columns
 
@@ -106,7 +118,7 @@ def size_answer_space(sections: list[RenderedSection], unit: str) -> None:
     for section in sections:
         for question in section.questions:
             for part in question.parts:
-                part.space = answer_space(part, unit, part.choice)
+                part.space = answer_space(part, unit)
                 part.keep = part.choice or bool(UNBREAKABLE.search(part.question))
 
 

@@ -248,8 +248,8 @@ def test_the_loop_budget_bounds_bank_text_not_the_documents_around_it(monkeypatc
     Here the budget is cut to 50 steps: a bank loop of 60 fails, a paper needing about 100 renders."""
     from examgen import sandbox
     from examgen.bank import load_bank as bank
-    from examgen.build import Quiet, _common, sample_variants
-    from examgen.document import page_for
+    from examgen.build import Quiet, sample_variants
+    from examgen.document import document_context, page_for
     from examgen.paths import bank_dir
     from examgen.render import render_document
     from examgen.solve import make_context
@@ -260,5 +260,5 @@ def test_the_loop_budget_bounds_bank_text_not_the_documents_around_it(monkeypatc
     monkeypatch.setattr(sandbox, "MAX_STEPS", 50)
     with pytest.raises(RenderError, match="loop steps"):
         render_text("<% for i in range(60) %>x<% endfor %>", {}, "bank/x.yaml: question")
-    paper = render_document("paper.tex.j2", solutions=False, variants=[page_for(spec, variant)], **_common(spec, 7))
+    paper = render_document("paper.tex.j2", solutions=False, variants=[page_for(spec, variant)], **document_context(spec, 7))
     assert paper.rstrip().endswith(r"\end{document}")
