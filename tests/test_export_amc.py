@@ -70,3 +70,16 @@ def test_every_spec_compiles_in_amc(spec: Path, tmp_path: Path) -> None:
     [source] = write(write_amc, build, tmp_path)
     project = prepare(source)
     assert (project / "sujet.pdf").stat().st_size > 0 and (project / "corrige.pdf").stat().st_size > 0
+
+
+@pytest.mark.parametrize("printed, places, key", [
+    ("12", 0, "12"), ("2.50", 2, "2.50"), (r"\frac{1}{3}", 4, "0.3333"), (r"-\frac{7}{4}", 4, "-1.7500"),
+])
+def test_numeric_keys_keep_the_places_the_printed_answer_has(printed: str, places: int, key: str) -> None:
+    """AMC grades the digits typed: a fraction printed exactly is still typed with four places."""
+    from examgen.export.amc import _numeric
+    from examgen.export.values import printed_values
+
+    [value] = printed_values(f"${printed}$")
+    assert value.decimals == places
+    assert f"\\AMCnumericChoices{{{key}}}" in _numeric("q", "", value, 1.0, "", "")

@@ -64,7 +64,7 @@ def _choice(name: str, text: str, part: ItemPart, answer: str) -> str:
 
 
 def _numeric(name: str, text: str, value: Value, marks: float, prompt: str, answer: str) -> str:
-    decimals = len(value.text.partition(".")[2]) if "times" not in value.text else 0
+    decimals = value.decimals  # from the tolerance, not the text: \frac{1}{3} is typed with four places
     whole = len(str(int(abs(round(value.value, decimals))))) + 1   # one spare digit: the grid must not tell the size
     options = f"digits={whole + decimals},decimals={decimals},sign=true,scoreexact={marks:g},scoreapprox=0"
     return (f"\\begin{{questionmultx}}{{{name}}}\n{text}\n\n{prompt}\n"

@@ -14,7 +14,7 @@ from typing import Any, Iterable
 
 MATH = re.compile(r"\$\$(.+?)\$\$|\$(.+?)\$|\\\[(.+?)\\\]|\\\((.+?)\\\)", re.S)
 MATRIX = re.compile(r"\\begin\{([pbvBV]?matrix)\}(.*?)\\end\{\1\}", re.S)
-NUMBER = r"-?\s*(?:\d+(?:\.\d+)?|\.\d+)(?:\s*\\times\s*10\^\{?-?\d+\}?)?"
+NUMBER = r"-?\s*(?:\d+(?:\.\d+)?|\.\d+)"
 FRAC = r"-?\s*\\[dt]?frac\{(\d+)\}\{(\d+)\}"
 TOKEN = re.compile(rf"{FRAC}|{NUMBER}")
 SCRIPT = re.compile(r"[_^](\{[^{}]*\}|\\?[A-Za-z0-9])")
@@ -32,6 +32,11 @@ class Value:
 
     def accepts(self, x: float) -> bool:
         return abs(x - self.value) <= self.tolerance + 1e-12
+
+    @property
+    def decimals(self) -> int:
+        """Decimal places a student types: those the tolerance allows (half a unit in the last)."""
+        return max(0, round(-math.log10(2 * self.tolerance))) if self.tolerance > 0 else 0
 
 
 def printed_values(answer: str) -> list[Value]:
@@ -68,10 +73,8 @@ def _value(text: str, num: str | None, den: str | None) -> Value:
     if num is not None:
         sign = -1 if text.startswith("-") else 1
         return Value(sign * float(Fraction(int(num), int(den))), FRAC_TOLERANCE, text)
-    mantissa, _, exponent = text.partition(r"\times10^")
-    places = len(mantissa.partition(".")[2])
-    scale = 10.0 ** int(exponent.strip("{}")) if exponent else 1.0
-    return Value(float(mantissa) * scale, 0.5 * 10.0 ** -places * scale if places else 0.0, text)
+    places = len(text.partition(".")[2])
+    return Value(float(text), 0.5 * 10.0 ** -places if places else 0.0, text)
 
 
 def solver_numbers(data: Any) -> list[float]:
