@@ -5,7 +5,7 @@ import sys
 
 from .errors import SetupError, SolveError
 from .models import Params, Solved, Template
-from .solvers import SOLVERS, Reject, SolveContext, load_all
+from .solvers import SOLVERS, SolveContext, load_all
 
 SOLVER_FAILURES = (AssertionError, ArithmeticError, ValueError, TypeError, IndexError, KeyError, RuntimeError, MemoryError)
 
@@ -37,8 +37,6 @@ def solve(template: Template, params: Params, ctx: SolveContext) -> Solved:
     _one_thread()
     try:
         solved = fn(dict(params), ctx)
-    except Reject:
-        raise
     except SOLVER_FAILURES as err:  # e.g. torch refusing a shape: bad values, not a bug to trace
         first = str(err).strip().splitlines()[0][:200] if str(err).strip() else ""
         raise SolveError(f"template {template.id}: solver {template.solver} failed on these values "
@@ -63,10 +61,10 @@ def _with_expressions(template: Template, params: Params, solved: Solved) -> Sol
     """Add the template's `answers:` expressions, evaluated over its parameters and solved answers."""
     if not template.answer_exprs:
         return solved
-    from .solvers.expressions import ExpressionError, evaluate_answers
+    from .solvers.expressions import evaluate_answers
 
     try:
         extra = evaluate_answers(template.answer_exprs, {**params, **solved.answers})
-    except (ExpressionError, ValueError) as err:
+    except ValueError as err:  # ExpressionError is one
         raise SolveError(f"{template.path}: answers: {err} (template {template.id})") from None
     return Solved({**solved.answers, **extra.answers}, {**solved.work, **extra.work})

@@ -11,6 +11,7 @@ import re
 from pathlib import Path
 from typing import Any
 
+from .balance import floor_share
 from .check import CheckReport, TemplateReport
 from .errors import OutputError
 
@@ -97,7 +98,7 @@ def _panels(plt: Any, title: str, panels: list[tuple[str, str, Any]], path: Path
             total = sum(data.values()) or 1
             labels = [str(k)[:14] for k in data]
             ax.bar(labels, [c / total for c in data.values()], color="#228833")
-            ax.axhline(0.15, color="#cc3311", linestyle="--", linewidth=1)
+            ax.axhline(floor_share(len(data)), color="#cc3311", linestyle="--", linewidth=1)  # check's own floor
             ax.set_ylabel("share of draws")
             ax.tick_params(axis="x", labelsize=7, rotation=30)
         else:

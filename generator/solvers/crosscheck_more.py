@@ -6,6 +6,7 @@ expanded by sympy), computational-graph gradients differentiated by sympy.
 from __future__ import annotations
 
 import math
+from fractions import Fraction
 
 from ..models import Params, Solved
 from .crosscheck import ROUNDED_TOL, checker, differences, layer_params
@@ -30,6 +31,15 @@ def check_wasserstein_two_point(p: Params, solved: Solved) -> list[str]:
     best = min(d * ((pa - r) + (qa - r)) for r in ends)
     problems = differences("W", float(solved.answers["W"]), best)
     return problems + _cost_problems(solved.answers["integral"], d)
+
+
+@checker("wasserstein_two_point")
+def check_wasserstein_by_search(p: Params, solved: Solved) -> list[str]:
+    """W again by searching the couplings in steps of 1/1000, exactly (wasserstein.brute_force_distance)."""
+    from .wasserstein import brute_force_distance
+
+    found = brute_force_distance(Fraction(str(p["P_a"])), Fraction(str(p["Q_a"])), int(p["distance"]))
+    return differences("W (search)", float(solved.answers["W"]), float(found))
 
 
 def _cost_problems(integral: object, d: int) -> list[str]:
