@@ -18,6 +18,10 @@ import time
 from datetime import datetime, timezone
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from report import replace_section  # noqa: E402
+
 ROOT = Path(__file__).resolve().parent.parent
 EXAMGEN = str(Path(sys.executable).parent / "examgen")
 BEGIN, END = "<!-- startup:begin -->", "<!-- startup:end -->"
@@ -80,7 +84,7 @@ def yaml_loads(runs: int) -> dict[str, float]:
 
 def section(runs: int, rows: list[tuple[str, tuple[float, float] | str, float | None]], loads: dict[str, float]) -> str:
     when = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
-    lines = [BEGIN, "## Start-up", "",
+    lines = ["## Start-up", "",
              f"Produced by `.venv/bin/python benchmarks/startup.py --runs {runs}` on {when}: the median "
              f"wall time of {runs} fresh processes (after one uncounted warm-up, which also writes the "
              "bytecode cache), run from the repository.",
@@ -103,18 +107,8 @@ def section(runs: int, rows: list[tuple[str, tuple[float, float] | str, float | 
     lines += [f"| `yaml.{name}` | {seconds:.3f} |" for name, seconds in loads.items()]
     lines += ["", "What keeps start-up short: the bank is read with libyaml (`yaml.CSafeLoader`); torch, "
               "sympy, rich, jinja2 and pylatex are imported only by the commands and solvers that use "
-              "them, so `--help` and `list` import none of torch, sympy or jinja2.", END]
+              "them, so `--help` and `list` import none of torch, sympy or jinja2."]
     return "\n".join(lines)
-
-
-def replace_section(path: Path, text: str) -> None:
-    """Put `text` between the start-up markers, leaving every other section of the file as it is."""
-    old = path.read_text(encoding="utf-8") if path.exists() else "# Benchmarks\n"
-    if BEGIN in old and END in old:
-        new = old[:old.index(BEGIN)] + text + old[old.index(END) + len(END):]
-    else:
-        new = old.rstrip("\n") + "\n\n" + text + "\n"
-    path.write_text(new, encoding="utf-8")
 
 
 def main() -> None:
@@ -124,7 +118,8 @@ def main() -> None:
     args = parser.parse_args()
     rows = [(label, medians(argv, args.runs), target) for label, argv, target in COMMANDS]
     text = section(args.runs, rows, yaml_loads(args.runs))
-    replace_section(args.out, text)
+    old = args.out.read_text(encoding="utf-8") if args.out.exists() else "# Benchmarks\n"
+    args.out.write_text(replace_section(old, text, BEGIN, END), encoding="utf-8")
     print(text)
 
 

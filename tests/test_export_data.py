@@ -29,7 +29,7 @@ def test_csv_has_one_row_per_student_and_part_with_codes_and_marks(tmp_path: Pat
     with open(path, encoding="utf-8", newline="") as handle:
         rows = list(csv.DictReader(handle))
     assert len(rows) == sum(len(i.parts) for v in build.variants for i in v.items)
-    for variant, v in zip(variants, build.variants):
+    for variant, v in zip(variants, build.variants, strict=True):
         mine = [r for r in rows if r["code"] == v.code]
         assert {r["student_id"] for r in mine} == {variant.student.id}
         assert sum(float(r["marks"]) for r in mine) == pytest.approx(sum(s.marks for s in variant.sections))
@@ -47,7 +47,7 @@ def test_json_build_validates_against_its_schema_and_matches_the_answer_key(tmp_
     jsonschema.Draft202012Validator.check_schema(SCHEMA)
     jsonschema.validate(record, SCHEMA, cls=jsonschema.Draft202012Validator)
     key = answer_key(build.spec, build.seed, variants)
-    for exported, keyed in zip(record["variants"], key["variants"]):
+    for exported, keyed in zip(record["variants"], key["variants"], strict=True):
         assert [q["answers"] for q in exported["questions"]] == [q["answers"] for q in keyed["questions"]]
         assert [p["marks"] for q in exported["questions"] for p in q["parts"]] == \
                [p["marks"] for q in keyed["questions"] for p in q["parts"]]

@@ -17,7 +17,7 @@ from export_support import DEMO, sampled
 def test_numeric_parts_carry_the_solvers_values() -> None:
     variants, build = sampled(DEMO, 2)
     checked = 0
-    for variant, exported in zip(variants, build.variants):
+    for variant, exported in zip(variants, build.variants, strict=True):
         instances = {i.template.id: i for section in variant.instances for i in section}
         for item in exported.items:
             answers = plain(instances[item.family].answers)

@@ -42,7 +42,9 @@ def _spec(bank: Path, questions: str, section: str = "title: S") -> Path:
 
 
 def _no_secret_anywhere(folder: Path) -> None:
-    for pdf in folder.rglob("*.pdf"):
+    pdfs = list(folder.rglob("*.pdf"))
+    assert pdfs, "the build succeeded but published no PDF"
+    for pdf in pdfs:
         assert SECRET not in pdf_text(pdf), pdf
     for path in folder.rglob("*"):
         assert not path.is_file() or SECRET.encode() not in path.read_bytes(), path

@@ -44,7 +44,7 @@ def test_layer_shapes_leave_torch_dynamo_alone() -> None:
     the shape trace runs a Linear's weight alone (shapes.forward)."""
     probe = ("import sys\nfrom examgen.solvers.shapes import trace\n"
              "rows, failure = trace([2, 8], [{'name': 'fc', 'layer': 'Linear', 'in': 8, 'out': 4}])\n"
-             "assert failure is None and rows[0]['shape'] == [2, 4] and rows[0]['params'] == 36\n"
+             "assert failure is None and rows[0]['shape'] == [2, 4] and rows[0]['params'] == 8 * 4 + 4\n"
              "print('torch._dynamo' in sys.modules)")
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
