@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from . import SolveContext
+from .crosscheck import correlate, max_pool
 from .mistakes import mistake
 from ..layers import _pair
 from ..models import Params, Solved
@@ -153,25 +154,19 @@ def rf_no_plus_one(p: Params, s: Solved, ctx: SolveContext) -> list[int]:
 
 # --- conv2d-by-hand and maxpool-by-hand ---------------------------------------------------------
 
-def _correlate(image: list[list[float]], kernel: list[list[float]]) -> list[list[float]]:
-    kh, kw = len(kernel), len(kernel[0])
-    return [[sum(image[i + a][j + b] * kernel[a][b] for a in range(kh) for b in range(kw))
-             for j in range(len(image[0]) - kw + 1)] for i in range(len(image) - kh + 1)]
-
-
 @mistake("conv_kernel_flipped", "Flips the kernel (a true convolution); \\texttt{nn.Conv2d} computes a cross-correlation.")
 def conv_kernel_flipped(p: Params, s: Solved, ctx: SolveContext) -> list[list[float]]:
-    return _correlate(p["image"], [row[::-1] for row in p["kernel"][::-1]])
+    return correlate(p["image"], [row[::-1] for row in p["kernel"][::-1]])
 
 
 @mistake("conv_kernel_mirrored", "Mirrors the kernel left to right.")
 def conv_kernel_mirrored(p: Params, s: Solved, ctx: SolveContext) -> list[list[float]]:
-    return _correlate(p["image"], [row[::-1] for row in p["kernel"]])
+    return correlate(p["image"], [row[::-1] for row in p["kernel"]])
 
 
 @mistake("conv_kernel_upside_down", "Turns the kernel upside down.")
 def conv_kernel_upside_down(p: Params, s: Solved, ctx: SolveContext) -> list[list[float]]:
-    return _correlate(p["image"], p["kernel"][::-1])
+    return correlate(p["image"], p["kernel"][::-1])
 
 
 @mistake("conv_kernel_transposed", "Reads the kernel's rows as columns (transposes it).")
@@ -179,40 +174,34 @@ def conv_kernel_transposed(p: Params, s: Solved, ctx: SolveContext) -> list[list
     k = p["kernel"]
     if len(k) != len(k[0]):
         return None
-    return _correlate(p["image"], [list(c) for c in zip(*k)])
-
-
-def _pool(image: list[list[float]], k: int, stride: int, how: Any) -> list[list[float]]:
-    n = (len(image) - k) // stride + 1
-    return [[how([image[i * stride + a][j * stride + b] for a in range(k) for b in range(k)])
-             for j in range(n)] for i in range(n)]
+    return correlate(p["image"], [list(c) for c in zip(*k)])
 
 
 @mistake("pool_average", "Averages each window instead of taking its maximum.")
 def pool_average(p: Params, s: Solved, ctx: SolveContext) -> list[list[float]]:
-    return _pool(p["image"], p["window"], p["stride"], lambda w: sum(w) / len(w))
+    return max_pool(p["image"], p["window"], p["stride"], reduce=lambda w: sum(w) / len(w))
 
 
 @mistake("pool_minimum", "Takes each window's minimum.")
 def pool_minimum(p: Params, s: Solved, ctx: SolveContext) -> list[list[float]]:
-    return _pool(p["image"], p["window"], p["stride"], min)
+    return max_pool(p["image"], p["window"], p["stride"], reduce=min)
 
 
 @mistake("pool_stride_one", "Ignores the stride and slides the window one pixel at a time.")
 def pool_stride_one(p: Params, s: Solved, ctx: SolveContext) -> list[list[float]] | None:
-    return None if p["stride"] == 1 else _pool(p["image"], p["window"], 1, max)
+    return None if p["stride"] == 1 else max_pool(p["image"], p["window"], 1)
 
 
 @mistake("pool_stride_window", "Takes the stride equal to the window (non-overlapping windows).")
 def pool_stride_window(p: Params, s: Solved, ctx: SolveContext) -> list[list[float]] | None:
     if p["stride"] == p["window"] or len(p["image"]) < 2 * p["window"]:
         return None
-    return _pool(p["image"], p["window"], p["window"], max)
+    return max_pool(p["image"], p["window"], p["window"])
 
 
 @mistake("pool_second_largest", "Takes each window's second-largest value.")
 def pool_second_largest(p: Params, s: Solved, ctx: SolveContext) -> list[list[float]]:
-    return _pool(p["image"], p["window"], p["stride"], lambda w: sorted(w)[-2])
+    return max_pool(p["image"], p["window"], p["stride"], reduce=lambda w: sorted(w)[-2])
 
 
 # --- parameter counts of layer stacks (linear-model-params, conv-stack-params, two-models) ------
