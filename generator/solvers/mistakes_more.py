@@ -8,6 +8,7 @@ from typing import Any
 
 from . import SolveContext
 from .lr_schedule import step_rate
+from .momentum import _grad, momentum_steps
 from .mistakes import mistake
 from ..models import Params, Solved
 
@@ -101,39 +102,26 @@ def lr_subtracted(p: Params, s: Solved, ctx: SolveContext) -> list[float] | None
 
 # --- momentum-steps: v <- mu v - eta g, theta <- theta + v ---------------------------------------
 
-def _descend(p: Params, update: Any, steps: int | None = None) -> list[float]:
-    theta = [Fraction(str(x)) for x in p["theta0"]]
-    curv = [Fraction(str(x)) for x in p["curvature"]]
-    centre = [Fraction(str(x)) for x in p["centre"]]
-    mu, eta = Fraction(str(p["mu"])), Fraction(str(p["lr"]))
-    v = [Fraction(0)] * len(theta)
-    for _ in range(steps or p["steps"]):
-        g = [a * (t - c) for a, t, c in zip(curv, theta, centre)]
-        theta, v = update(theta, v, g, mu, eta)
-    return [float(t) for t in theta]
-
-
 @mistake("momentum_sign_flipped", "Flips the sign of the gradient in the velocity: $v \\leftarrow \\mu v + \\eta \\nabla f$.")
 def momentum_sign_flipped(p: Params, s: Solved, ctx: SolveContext) -> list[float]:
-    def step(theta, v, g, mu, eta):  # noqa: ANN001, ANN202
-        v = [mu * vi + eta * gi for vi, gi in zip(v, g)]
-        return [t + vi for t, vi in zip(theta, v)], v
-    return _descend(p, step)
+    return [float(t) for t in momentum_steps({**p, "lr": -p["lr"]})[-1]["theta"]]  # v = mu v + eta g
 
 
 @mistake("momentum_left_out", "Leaves the momentum out (plain gradient descent, $\\theta \\leftarrow \\theta - \\eta\\nabla f$).")
 def momentum_left_out(p: Params, s: Solved, ctx: SolveContext) -> list[float]:
-    def step(theta, v, g, mu, eta):  # noqa: ANN001, ANN202
-        return [t - eta * gi for t, gi in zip(theta, g)], v
-    return _descend(p, step)
+    return [float(t) for t in momentum_steps({**p, "mu": 0})[-1]["theta"]]  # v = -eta g
 
 
 @mistake("momentum_average", "Uses the moving-average form $v \\leftarrow \\mu v + (1-\\mu)\\nabla f$, $\\theta \\leftarrow \\theta - \\eta v$.")
 def momentum_average(p: Params, s: Solved, ctx: SolveContext) -> list[float]:
-    def step(theta, v, g, mu, eta):  # noqa: ANN001, ANN202
-        v = [mu * vi + (1 - mu) * gi for vi, gi in zip(v, g)]
-        return [t - eta * vi for t, vi in zip(theta, v)], v
-    return _descend(p, step)
+    frac = lambda xs: [Fraction(str(x)) for x in xs]  # noqa: E731
+    curv, centre, theta = frac(p["curvature"]), frac(p["centre"]), frac(p["theta0"])
+    mu, eta = Fraction(str(p["mu"])), Fraction(str(p["lr"]))
+    v = [Fraction(0)] * len(theta)
+    for _ in range(p["steps"]):
+        v = [mu * vi + (1 - mu) * gi for vi, gi in zip(v, _grad(curv, centre, theta))]
+        theta = [t - eta * vi for t, vi in zip(theta, v)]
+    return [float(t) for t in theta]
 
 
 @mistake("momentum_one_step", "Stops after the first update.")
