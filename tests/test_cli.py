@@ -5,24 +5,9 @@ import json
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
 
 from examgen.bank import load_bank
-from examgen.cli import app
-
-runner = CliRunner()
-
-
-def run(*args: str):
-    return runner.invoke(app, list(args))
-
-
-def one_error_line(result) -> str:
-    assert result.exit_code == 1, result.output
-    lines = [line for line in result.output.splitlines() if line.strip()]
-    assert len(lines) == 1 and lines[0].startswith("examgen: error: "), result.output
-    assert "Traceback" not in result.output
-    return lines[0]
+from safety_helpers import one_error_line, run
 
 
 def test_list_json_has_the_documented_keys() -> None:

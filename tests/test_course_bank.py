@@ -7,15 +7,13 @@ from fractions import Fraction
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
 
 from examgen.bank import Banks, load_bank
-from examgen.cli import app
 from examgen.paths import ROOT
 
 from conftest import pdf_text
+from safety_helpers import one_error_line, run
 
-runner = CliRunner()
 
 TEMPLATE = """\
 id: {id}
@@ -31,17 +29,6 @@ marks: 1
 question: What is << a >> over << b >>?
 answer: $<< total >>$
 """
-
-
-def run(*args: object):
-    return runner.invoke(app, [str(a) for a in args])
-
-
-def one_error_line(result) -> str:
-    assert result.exit_code == 1, result.output
-    lines = [line for line in result.output.splitlines() if line.strip()]
-    assert len(lines) == 1 and lines[0].startswith("examgen: error: "), result.output
-    return lines[0]
 
 
 def course(tmp_path: Path, name: str, body: str, code: str | None = None) -> Path:
