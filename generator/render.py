@@ -99,15 +99,15 @@ def _contexts(instance: Instance, index: int, labels: dict[str, str] | None = No
     return question, solution
 
 
-def _options_tex(options: list[dict[str, Any]], with_key: bool, ctx: dict, where: str) -> str:
+def _options_tex(options: list[RenderedOption], with_key: bool) -> str:
+    """The options as the paper lists them, i) ii) ...; with the key, each one's verdict and why."""
     items = []
-    for o in options:
-        text = render_text(o["text"], ctx, where)
+    for i, o in enumerate(options):
+        text = o.text
         if with_key:
-            verdict = r"\textbf{true}" if o["correct"] else "false"
-            why = render_text(o["why"], ctx, where) if o["why"] else ""
-            text += f" \\hfill[{verdict}]" + (f"\\\\ \\emph{{{why}}}" if why else "")
-        items.append(f"\\item[{o['label']})] {text}")
+            verdict = r"\textbf{true}" if o.correct else "false"
+            text += f" \\hfill[{verdict}]" + (f"\\\\ \\emph{{{o.why}}}" if o.why else "")
+        items.append(f"\\item[{roman(i)})] {text}")
     return "\n\\begin{itemize}\n" + "\n".join(items) + "\n\\end{itemize}"
 
 
@@ -120,16 +120,16 @@ def render_part(instance: Instance, index: int, label: str, marks: float,
     solution = render_text(part.solution, s_ctx, f"{where}.solution") if part.solution else ""
     prompt, work = question, solution
     options = q_ctx["options"]
-    if options:
-        question += _options_tex(options, False, q_ctx, f"{where}.options")
-        solution = _options_tex(options, True, s_ctx, f"{where}.options") + "\n\n" + solution
+    shown = [RenderedOption(render_text(o["text"], q_ctx, f"{where}.options"), o["correct"],
+                            render_text(o["why"], s_ctx, f"{where}.options") if o["why"] else "") for o in options]
+    if shown:
+        question += _options_tex(shown, False)
+        solution = _options_tex(shown, True) + "\n\n" + solution
     if part.marking:
         solution += "\n\n" + marking_guide(part, marks, s_ctx, where)
     answer = render_text(part.answer, s_ctx, f"{where}.answer")
     if options and not part.options:  # a numeric part asked as multiple choice: the key gives the label
         answer = f"{s_ctx['correct']}) {answer}"
-    shown = [RenderedOption(render_text(o["text"], q_ctx, f"{where}.options"), o["correct"],
-                            render_text(o["why"], s_ctx, f"{where}.options") if o["why"] else "") for o in options]
     return RenderedPart(label, marks, question, solution.strip(), answer, part.space, bool(options),
                         index, prompt, shown, work)
 
