@@ -71,5 +71,5 @@ def check_against_step_lr(p: Params, solved: Solved) -> list[str]:
     not for every build: torch.optim's first step imports torch._dynamo, seconds of a build's time."""
     eta0, c, k = Fraction(str(p["eta0"])), Fraction(str(p["c"])), int(p["K"])
     ref = torch_rates(float(eta0), float(c), k, 4 * k)
-    return [f"epoch {t}: formula {float(step_rate(eta0, c, k, t))} != torch StepLR {r}"
-            for t, r in enumerate(ref) if abs(float(step_rate(eta0, c, k, t)) - r) > 1e-12]
+    formula = [float(step_rate(eta0, c, k, t)) for t in range(len(ref))]
+    return [f"epoch {t}: formula {f} != torch StepLR {r}" for t, (f, r) in enumerate(zip(formula, ref)) if abs(f - r) > 1e-12]

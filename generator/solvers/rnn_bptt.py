@@ -102,4 +102,4 @@ def rnn_bptt(p: Params, ctx: SolveContext) -> Solved:
     return Solved(answers={"behaviour": verdict, "radius": round(s["radius"], 4),
                            "singular_values": [round(v, 4) for v in s["singular_values"]]},
                   work={"terms": expanded_tex(p["T"]), "eig_moduli": [round(v, 4) for v in s["eig_moduli"]],
-                        "shown_ok": shown_ok, "misleading": misleading, "case": case_of(s)})
+                        "shown_ok": shown_ok, "misleading": misleading, "case": case})
