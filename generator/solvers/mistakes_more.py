@@ -131,30 +131,30 @@ def momentum_one_step(p: Params, s: Solved, ctx: SolveContext) -> list[float]:
 
 # --- self-attention: softmax(QK^T / sqrt(d_k)) V ------------------------------------------------
 
-def _attention(p: Params, ctx: SolveContext, scale: float, dim: int = -1, transpose: bool = False) -> list:
+def _attention(s: Solved, ctx: SolveContext, scale: float, dim: int = -1, transpose: bool = False) -> list:
+    """The attention output with one slip, from the projections Q, K, V the solver already made."""
     import torch
 
-    X, Wq, Wk, Wv = (ctx.tensor(p[k]) for k in ("X", "W_Q", "W_K", "W_V"))
-    Q, K, V = X @ Wq, X @ Wk, X @ Wv
+    Q, K, V = (ctx.tensor(s.work[k]) for k in ("Q", "K", "V"))
     scores = (K @ Q.T) if transpose else (Q @ K.T)
     return (torch.softmax(scores / scale, dim=dim) @ V).tolist()
 
 
 @mistake("attn_softmax_columns", "Takes the softmax down each column instead of along each row.")
 def attn_softmax_columns(p: Params, s: Solved, ctx: SolveContext) -> list:
-    return _attention(p, ctx, p["d_k"] ** 0.5, dim=0)
+    return _attention(s, ctx, p["d_k"] ** 0.5, dim=0)
 
 
 @mistake("attn_no_scaling", "Forgets to divide the scores by $\\sqrt{d_k}$.")
 def attn_no_scaling(p: Params, s: Solved, ctx: SolveContext) -> list:
-    return _attention(p, ctx, 1.0)
+    return _attention(s, ctx, 1.0)
 
 
 @mistake("attn_scale_dk", "Divides the scores by $d_k$ instead of $\\sqrt{d_k}$.")
 def attn_scale_dk(p: Params, s: Solved, ctx: SolveContext) -> list:
-    return _attention(p, ctx, float(p["d_k"]))
+    return _attention(s, ctx, float(p["d_k"]))
 
 
 @mistake("attn_keys_first", "Computes $KQ^\\top$ instead of $QK^\\top$ (the transposed scores).")
 def attn_keys_first(p: Params, s: Solved, ctx: SolveContext) -> list:
-    return _attention(p, ctx, p["d_k"] ** 0.5, transpose=True)
+    return _attention(s, ctx, p["d_k"] ** 0.5, transpose=True)
