@@ -53,8 +53,14 @@ def _source(problems: Problems, data: Any, where: str) -> Source | None:
     return Source(paper, str(question)) if paper and question is not None else None
 
 
-def _entries(problems: Problems, data: list, where: str, keys: set[str], what: str) -> Iterator[tuple[str, dict]]:
-    """Each mapping of a list field with its place (`where[i]`); anything else is a problem."""
+def _entries(problems: Problems, data: Any, where: str, keys: set[str], what: str) -> Iterator[tuple[str, dict]]:
+    """Each mapping of a list field with its place (`where[i]`): none for an absent field (None);
+    a field that is not a non-empty list, or an entry that is not a mapping, is a problem."""
+    if data is None:
+        return
+    if not isinstance(data, list) or not data:
+        problems.add(where, f"expected a non-empty list of mappings with {what}")
+        return
     for i, item in enumerate(data):
         w = f"{where}[{i}]"
         if not isinstance(item, dict):
@@ -65,11 +71,6 @@ def _entries(problems: Problems, data: list, where: str, keys: set[str], what: s
 
 
 def _options(problems: Problems, data: Any, where: str) -> tuple[Option, ...]:
-    if data is None:
-        return ()
-    if not isinstance(data, list) or not data:
-        problems.add(where, "expected a non-empty list of options")
-        return ()
     out = []
     for w, item in _entries(problems, data, where, {"text", "correct", "why"}, "text and correct"):
         text = expect(problems, item, "text", str, w)
@@ -84,11 +85,6 @@ def _options(problems: Problems, data: Any, where: str) -> tuple[Option, ...]:
 
 def _marking(problems: Problems, data: Any, marks: float | None, where: str) -> tuple[MarkingPoint, ...]:
     """A part's marking guide: a list of {points, text}; its points must add up to the part's marks."""
-    if data is None:
-        return ()
-    if not isinstance(data, list) or not data:
-        problems.add(where, "expected a non-empty list of {points, text}")
-        return ()
     out = []
     for w, item in _entries(problems, data, where, {"points", "text"}, "points and text"):
         points = expect(problems, item, "points", float, w)
@@ -98,7 +94,7 @@ def _marking(problems: Problems, data: Any, marks: float | None, where: str) -> 
         elif points is not None and text is not None:
             out.append(MarkingPoint(float(points), text))
     total = sum(p.points for p in out)
-    if marks is not None and len(out) == len(data) and abs(total - marks) > 1e-9:
+    if marks is not None and out and len(out) == len(data) and abs(total - marks) > 1e-9:
         problems.add(where, f"the points add up to {total:g}, not the part's {marks:g} marks")
     return tuple(out)
 

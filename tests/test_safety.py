@@ -92,6 +92,8 @@ def test_alias_bomb_in_any_bank_file_stops_list_with_one_line(mini_bank: Path) -
     ({"params": {"n": {"type": "float", "min": float("nan"), "max": 1}}}, r"params\.n\.min: expected a finite number"),
     ({"options": [{"text": "a", "correct": True}, {"text": "b", "correct": False}], "draw": 0},
      r"draw: expected at least 1, got 0"),
+    ({"options": "a, b"}, r"options: expected a non-empty list of mappings with text and correct"),
+    ({"marking": []}, r"marking: expected a non-empty list of mappings with points and text"),
 ])
 def test_bad_template_fields_fail_at_load_with_one_line(mini_bank: Path, fields: dict, message: str | None) -> None:
     path = write_template(mini_bank, "bad", **fields)
