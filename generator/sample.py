@@ -11,6 +11,7 @@ import random
 from collections import Counter
 from typing import Iterable
 
+from .degenerate import degenerate_problems
 from .domains import check_given, draw_value
 from .errors import ParamError, SamplingError
 from .models import Instance, Option, Params, Template
@@ -146,7 +147,12 @@ def _sample_loop(template: Template, rng: random.Random, ctx: SolveContext,
         except Reject as why:
             failures[f"solver: {why}"] += 1
             continue
-        return Instance(template, params, solved, choices, tries=tries)
+        instance = Instance(template, params, solved, choices, tries=tries)
+        degenerate = degenerate_problems(instance)  # the template's `degenerate:` list; presets stand as printed
+        if degenerate:
+            failures[degenerate[0]] += 1
+            continue
+        return instance
     raise SamplingError(_unsatisfied(template, failures, fixed))
 
 

@@ -181,3 +181,16 @@ def test_export_reads_the_course_bank(tmp_path: Path) -> None:
     assert "course-dense-layer-params" in path.read_text(encoding="utf-8")
     assert run("export", folder / "exams" / "course-exam.yaml", "--seed", "1", "--format", "json",
                "--out", tmp_path / "other").exit_code == 1  # without --bank the course's template is unknown
+
+
+def test_draws_skip_what_the_template_declares_degenerate_but_given_values_stand(tmp_path: Path) -> None:
+    """`degenerate:` is applied to every draw (here: an answer equal to a given value is redrawn);
+    values an instructor gives with --set are solved as they are."""
+    body = 'answers: {total: "Max(a, 5)"}\ndegenerate: {equals-given: {total: [a]}}'
+    folder = course(tmp_path, "course-degenerate", body)
+    drawn = [json.loads(run("solve", "course-degenerate", "--bank", folder, "--seed", seed, "--json").output)
+             for seed in range(12)]
+    assert all(r["params"]["a"] < 5 for r in drawn)          # Max(a, 5) = a, the given value, from 5 up
+    given = json.loads(run("solve", "course-degenerate", "--bank", folder, "--set", "a=7", "--set", "b=0.5",
+                           "--json").output)
+    assert given["answers"]["total"] == 7
