@@ -18,7 +18,8 @@ from examgen.models import Instance
 from examgen.sample import broken_rule, instantiate
 from examgen.solve import make_context
 from examgen.solvers import load_all
-from examgen.solvers.crosscheck import CHECKERS, layer_params, layer_shape
+from examgen.solvers.crosscheck import CHECKERS
+from examgen.solvers.handwork import layer_params, layer_shape
 from examgen.solvers.crosscheck_grad import GRADIENT_SOLVERS, central_difference
 
 CTX = make_context("cpu")
@@ -89,6 +90,34 @@ def test_floor_formula_gives_torch_shapes(layer: dict, size: int, batch: int) ->
     channels = layer.get("in", 3)
     x = torch.empty(batch, channels, size, size + 3, device="meta")
     assert layer_shape(layer, list(x.shape)) == list(module(layer)(x).shape)
+
+
+any_layers = st.one_of(
+    st.builds(lambda cin, cout, k, s, pad: {"name": "c", "layer": "Conv2d", "in": cin, "out": cout,
+                                            "kernel": k, "stride": s, "padding": pad},
+              st.integers(1, 4), st.integers(1, 4), st.integers(1, 6), st.integers(1, 3), st.integers(0, 2)),
+    st.builds(lambda kind, k, s, pad: {"name": "p", "layer": kind, "kernel": k, "stride": s, "padding": pad},
+              st.sampled_from(["MaxPool2d", "AvgPool2d"]), st.integers(1, 5), st.integers(1, 3), st.integers(0, 2)),
+    st.builds(lambda cin, out: {"name": "fc", "layer": "Linear", "in": cin, "out": out},
+              st.integers(1, 40), st.integers(1, 8)),
+    st.sampled_from([{"name": "f", "layer": "Flatten"}, {"name": "r", "layer": "ReLU"}]))
+
+
+@MANY
+@given(layers=st.lists(any_layers, min_size=1, max_size=4), channels=st.integers(1, 4),
+       size=st.integers(1, 9), batch=st.integers(1, 3))
+def test_formula_trace_takes_and_refuses_what_torch_does(layers: list, channels: int, size: int,
+                                                         batch: int) -> None:
+    """The layer_shapes solver traces by formula; torch's trace (its checker) must agree on every
+    shape and count, and on the layer where an input is refused (channels, kernel larger than the
+    padded input, pooling padding over half the kernel, Linear features)."""
+    from examgen.solvers.shapes import formula_trace, trace
+
+    layers = [{**layer, "name": f"{layer['name']}{i}"} for i, layer in enumerate(layers)]
+    by_formula, why = formula_trace([batch, channels, size, size], layers)
+    by_torch, refused = trace([batch, channels, size, size], layers)
+    assert by_formula == by_torch
+    assert (why is None) == (refused is None), (why, refused)
 
 
 @MANY

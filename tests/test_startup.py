@@ -49,3 +49,12 @@ def test_layer_shapes_leave_torch_dynamo_alone() -> None:
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "False"
+
+
+def test_a_build_of_by_hand_questions_never_loads_torch(tmp_path) -> None:
+    """The demo's families are hand arithmetic (convolution, pooling, counts, shapes, a log, a
+    softmax): their solvers work in plain Python and sympy, and torch only checks them
+    (`examgen check`), so a build skips torch's import, the largest part of its start-up."""
+    loaded = heavy_imports("build", "bank/exams/demo.yaml", "--seed", "7", "--variants", "2",
+                           "--out", str(tmp_path))
+    assert "torch" not in loaded and loaded, loaded

@@ -1,8 +1,11 @@
 """Attention families: scaled dot-product self-attention from embeddings and projection matrices."""
 from __future__ import annotations
 
+import math
+
 from . import Reject, SolveContext, Solved, rule, solver
 from .common import as_list
+from .handwork import matmul, softmax, transpose
 from ..models import Params
 
 
@@ -27,15 +30,15 @@ def attention_projections_full_rank(p: Params) -> bool:
 
 @solver("self_attention")
 def self_attention(p: Params, ctx: SolveContext) -> Solved:
-    """softmax(Q K^T / sqrt(d_k)) V with Q = X W_Q, K = X W_K, V = X W_V (float64 torch)."""
-    import torch
-
-    X, Wq, Wk, Wv = (ctx.tensor(p[k]) for k in ("X", "W_Q", "W_K", "W_V"))
-    Q, K, V = X @ Wq, X @ Wk, X @ Wv
-    scores = Q @ K.T
-    scaled = scores / (p["d_k"] ** 0.5)
-    weights = torch.softmax(scaled, dim=-1)
-    out = weights @ V
+    """softmax(Q K^T / sqrt(d_k)) V with Q = X W_Q, K = X W_K, V = X W_V, in float64 Python
+    (correctly rounded sums); the checker runs torch's softmax and matrix products."""
+    X = p["X"]
+    Q, K, V = (matmul(X, p[k]) for k in ("W_Q", "W_K", "W_V"))
+    scores = matmul(Q, transpose(K))
+    root = math.sqrt(p["d_k"])
+    scaled = [[v / root for v in row] for row in scores]
+    weights = [softmax(row) for row in scaled]
+    out = matmul(weights, V)
     # A saturated softmax is no question to work by hand. What else a careful examiner rejects
     # (uniform or identical weight rows, constant columns of V or the output) is the template's
     # `degenerate:` list, which sampling applies to every draw.

@@ -3,23 +3,18 @@ from __future__ import annotations
 
 from . import Reject, SolveContext, Solved, rule, solver
 from .common import as_list, products
+from .handwork import correlate, max_pool
 from ..models import Params
 
 
 @solver("conv2d_params")
 def conv2d_params(p: Params, ctx: SolveContext) -> Solved:
-    """Trainable parameters of nn.Conv2d, counted on the real module and by the formula."""
-    import torch.nn as nn
-
+    """Trainable parameters of nn.Conv2d by the formula (in * kh * kw + bias) * out, in whole numbers;
+    the checker counts them on a real nn.Conv2d."""
     kh, kw = p["kernel"]
-    # on the meta device: the same parameters, without filling up to 2.6 million weights at random
-    layer = nn.Conv2d(p["in_channels"], p["out_channels"], (kh, kw), bias=p["bias"], device="meta")
-    counted = sum(t.numel() for t in layer.parameters())
     per_filter = p["in_channels"] * kh * kw + (1 if p["bias"] else 0)
-    total = per_filter * p["out_channels"]
-    if counted != total:  # the module is the authority; the formula is what we show
-        raise AssertionError(f"formula {total} != torch {counted}")
-    return Solved(answers={"total": counted}, work={"per_filter": per_filter, "weights_per_filter": p["in_channels"] * kh * kw})
+    return Solved(answers={"total": per_filter * p["out_channels"]},
+                  work={"per_filter": per_filter, "weights_per_filter": p["in_channels"] * kh * kw})
 
 
 @rule("kernel_fits_image")
@@ -36,27 +31,26 @@ def kernel_not_trivial(p: Params) -> bool:
 
 @solver("conv2d_by_hand")
 def conv2d_by_hand(p: Params, ctx: SolveContext) -> Solved:
-    """Cross-correlation (what nn.Conv2d computes), no padding, stride 1; then optional max pooling."""
-    import torch.nn.functional as F
-
-    image, kernel = ctx.tensor(p["image"]), ctx.tensor(p["kernel"])
-    out = F.conv2d(image[None, None], kernel[None, None])[0, 0]
-    if out.numel() > 1 and bool((out == out.flatten()[0]).all()):
+    """Cross-correlation (what nn.Conv2d computes), no padding, stride 1; then optional max pooling.
+    Exact sums of the printed numbers; the checker runs F.conv2d and F.max_pool2d."""
+    out = correlate(p["image"], p["kernel"])
+    rows, cols = len(out), len(out[0])
+    if rows * cols > 1 and len({v for row in out for v in row}) == 1:
         raise Reject("every output value is the same")
-    kh, kw = kernel.shape
+    kh, kw = len(p["kernel"]), len(p["kernel"][0])
     terms = [[products([p["image"][i + a][j + b] for a in range(kh) for b in range(kw)],
                        [p["kernel"][a][b] for a in range(kh) for b in range(kw)])
-              for j in range(out.shape[1])] for i in range(out.shape[0])]
+              for j in range(cols)] for i in range(rows)]
     answers = {"output": as_list(out)}
     pool = p.get("pool", 0)
     if pool:
-        if pool > min(out.shape):
+        if pool > min(rows, cols):
             raise Reject("pooling window larger than the convolution output")
-        pooled = F.max_pool2d(out[None, None], pool, stride=1)[0, 0]
-        if pooled.numel() < 2:
+        pooled = max_pool(out, pool, 1)
+        if len(pooled) * len(pooled[0]) < 2:
             raise Reject("max pooling leaves a single value")
         answers["pooled"] = as_list(pooled)
-    return Solved(answers=answers, work={"terms": terms, "out_rows": out.shape[0], "out_cols": out.shape[1]})
+    return Solved(answers=answers, work={"terms": terms, "out_rows": rows, "out_cols": cols})
 
 
 @rule("pool_tiles_evenly")
@@ -75,13 +69,11 @@ def pool_output_small(p: Params) -> bool:
 
 @solver("maxpool_by_hand")
 def maxpool_by_hand(p: Params, ctx: SolveContext) -> Solved:
-    """Max pooling with a square window and stride, by torch, with each window listed."""
-    import torch.nn.functional as F
-
-    image = ctx.tensor(p["image"])
+    """Max pooling with a square window and stride, with each window listed; the checker runs
+    F.max_pool2d."""
     k, s = p["window"], p["stride"]
-    out = F.max_pool2d(image[None, None], k, stride=s)[0, 0]
+    out = max_pool(p["image"], k, s)
     windows = [[[p["image"][i * s + a][j * s + b] for a in range(k) for b in range(k)]
-                for j in range(out.shape[1])] for i in range(out.shape[0])]
+                for j in range(len(out[0]))] for i in range(len(out))]
     return Solved(answers={"output": as_list(out)},
-                  work={"windows": windows, "out_rows": out.shape[0], "out_cols": out.shape[1]})
+                  work={"windows": windows, "out_rows": len(out), "out_cols": len(out[0])})

@@ -4,7 +4,8 @@ bounds by plain-Python enumeration, where the solvers use closed forms and torch
 from __future__ import annotations
 
 from ..models import Params, Solved
-from .crosscheck import ROUNDED_TOL, checker, differences, layer_shape, max_pool
+from .crosscheck import ROUNDED_TOL, checker, differences
+from .handwork import layer_shape, max_pool
 
 
 def field_by_intervals(kernels: list[int], strides: list[int]) -> int:

@@ -9,7 +9,8 @@ import math
 from typing import Any
 
 from ..models import Params, Solved
-from .crosscheck import checker, differences, layer_params, stack_shapes
+from .crosscheck import checker, differences
+from .handwork import layer_params, stack_shapes
 
 
 def run_by_formula(shape: list[int], layers: list[dict[str, Any]]) -> list[int] | str:

@@ -9,7 +9,8 @@ import math
 from fractions import Fraction
 
 from ..models import Params, Solved
-from .crosscheck import ROUNDED_TOL, checker, differences, layer_params
+from .crosscheck import ROUNDED_TOL, checker, differences
+from .handwork import layer_params
 
 
 @checker("lr_step_decay")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from . import SolveContext
-from .crosscheck import correlate, max_pool
+from .handwork import correlate, max_pool
 from .mistakes import mistake
 from ..layers import _pair
 from ..models import Params, Solved

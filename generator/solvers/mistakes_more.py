@@ -6,7 +6,8 @@ import math
 from fractions import Fraction
 from typing import Any
 
-from . import SolveContext
+from . import SolveContext, handwork
+from .handwork import matmul, softmax
 from .lr_schedule import step_rate
 from .momentum import _grad, momentum_steps
 from .mistakes import mistake
@@ -132,12 +133,14 @@ def momentum_one_step(p: Params, s: Solved, ctx: SolveContext) -> list[float]:
 # --- self-attention: softmax(QK^T / sqrt(d_k)) V ------------------------------------------------
 
 def _attention(s: Solved, ctx: SolveContext, scale: float, dim: int = -1, transpose: bool = False) -> list:
-    """The attention output with one slip, from the projections Q, K, V the solver already made."""
-    import torch
-
-    Q, K, V = (ctx.tensor(s.work[k]) for k in ("Q", "K", "V"))
-    scores = (K @ Q.T) if transpose else (Q @ K.T)
-    return (torch.softmax(scores / scale, dim=dim) @ V).tolist()
+    """The attention output with one slip, from the projections Q, K, V the solver already made
+    (plain Python, as the solver computes: a softmax down the columns is one along the rows of
+    the transposed scores)."""
+    Q, K, V = (s.work[k] for k in ("Q", "K", "V"))
+    scores = matmul(K, handwork.transpose(Q)) if transpose else matmul(Q, handwork.transpose(K))
+    rows = [[v / scale for v in row] for row in (scores if dim == -1 else handwork.transpose(scores))]
+    weights = [softmax(row) for row in rows]
+    return matmul(weights if dim == -1 else handwork.transpose(weights), V)
 
 
 @mistake("attn_softmax_columns", "Takes the softmax down each column instead of along each row.")

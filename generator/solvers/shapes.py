@@ -6,7 +6,8 @@ from typing import Any
 
 from . import Reject, SolveContext, Solved, drawer, solver
 from .common import out_size
-from ..layers import ACTIVATIONS, Layer, module
+from .handwork import layer_params, layer_shape, pair
+from ..layers import ACTIVATIONS, LAYER_KEYS, Layer, module
 from ..models import Params
 
 
@@ -22,7 +23,7 @@ def trace(input_shape: list[int], layers: list[Layer]) -> tuple[list[dict[str, A
         mod = module(layer)
         try:
             y = x if layer["layer"] in ACTIVATIONS else forward(mod, x)
-        except RuntimeError as err:
+        except (RuntimeError, IndexError, ValueError) as err:  # torch's refusals of a shape
             return rows, f"{layer['name']} ({layer['layer']}) cannot take an input of shape {list(x.shape)}: {_reason(err)}"
         rows.append({"name": layer["name"], "layer": layer["layer"], "shape": list(y.shape),
                      "params": sum(p.numel() for p in mod.parameters()), "working": _working(layer, list(x.shape))})
@@ -40,7 +41,7 @@ def forward(mod: Any, x: Any) -> Any:
     return F.linear(x, mod.weight) if isinstance(mod, nn.Linear) else mod(x)
 
 
-def _reason(err: RuntimeError) -> str:
+def _reason(err: Exception) -> str:
     return str(err).splitlines()[0][:160]
 
 
@@ -60,10 +61,51 @@ def _working(layer: Layer, shape: list[int]) -> str:
     return parts[0] if parts[0] == parts[1] else f"{parts[0]},\\quad {parts[1]}"
 
 
+def refusal(layer: Layer, shape: list[int]) -> str | None:
+    """Why torch would refuse this input for this layer (None when it takes it), by the rules
+    nn.Conv2d, the pooling layers, nn.Linear and nn.Flatten apply; the torch trace checks them."""
+    kind = layer["layer"]
+    if kind in ("Conv2d", "MaxPool2d", "AvgPool2d"):
+        if len(shape) not in (3, 4):
+            return f"expects a 3-D or 4-D input, got {len(shape)}-D"
+        if kind == "Conv2d" and shape[-3] != layer["in"]:
+            return f"expects {layer['in']} input channels, got {shape[-3]}"
+        k, s, pad = (pair(layer.get(key, default)) for key, default in
+                     (("kernel", 1), ("stride", 1 if kind == "Conv2d" else layer["kernel"]), ("padding", 0)))
+        if kind != "Conv2d" and any(pad[a] > k[a] // 2 for a in range(2)):
+            return "padding is more than half the kernel"
+        if any(out_size(shape[-2 + a], k[a], s[a], pad[a]) < 1 for a in range(2)):
+            return f"the kernel {list(k)} is larger than the padded input {[shape[-2] + 2 * pad[0], shape[-1] + 2 * pad[1]]}"
+    if kind == "Linear" and shape[-1] != layer["in"]:
+        return f"expects {layer['in']} input features, got {shape[-1]}"
+    if kind == "Flatten" and len(shape) < 2:
+        return "needs a batch dimension and at least one more"
+    return None
+
+
+def formula_trace(input_shape: list[int], layers: list[Layer]) -> tuple[list[dict[str, Any]], str | None]:
+    """The rows `trace` gives (name, layer, shape, params, working), by the size and parameter
+    formulas a student uses, in whole numbers; the failure text where torch would refuse an input."""
+    rows: list[dict[str, Any]] = []
+    shape = list(input_shape)
+    for layer in layers:
+        if layer["layer"] not in LAYER_KEYS:
+            raise ValueError(f"unknown layer type {layer['layer']!r}")
+        why = refusal(layer, shape)
+        if why:
+            return rows, f"{layer['name']} ({layer['layer']}) cannot take an input of shape {shape}: {why}"
+        out = layer_shape(layer, shape)
+        rows.append({"name": layer["name"], "layer": layer["layer"], "shape": out,
+                     "params": layer_params(layer), "working": _working(layer, shape)})
+        shape = out
+    return rows, None
+
+
 @solver("layer_shapes")
 def layer_shapes(p: Params, ctx: SolveContext) -> Solved:
-    """Output shape after every layer for the given input; drawn stacks must divide evenly."""
-    rows, failure = trace(p["input"], p["layers"])
+    """Output shape after every layer for the given input, by formula; drawn stacks must divide
+    evenly. The checker runs the same stack through torch modules on the meta device."""
+    rows, failure = formula_trace(p["input"], p["layers"])
     if failure:
         raise Reject(failure)
     return Solved(answers={"shapes": [r["shape"] for r in rows], "final_shape": rows[-1]["shape"]},
