@@ -29,6 +29,7 @@ class Row:
     amc: Sample | None
     amc_check: str = ""
     startup: Sample | None = None   # a fresh Python importing what the build loads before solving
+    cold: Sample | None = None      # one build with an empty format cache (the first on a machine)
 
 
 def replace_section(document: str, body: str, start: str = START, end: str = END) -> str:
@@ -47,7 +48,8 @@ def ratio(a: float, b: float) -> str:
 def table(rows: list[Row]) -> list[str]:
     head = ["| variants | examgen wall (s) | examgen CPU (s) | examgen peak RSS (MiB) | floor wall (s) | "
             "floor CPU (s) | AMC wall (s) | AMC CPU (s) | AMC peak RSS (MiB) | examgen CPU / AMC CPU | "
-            "examgen wall / floor wall | start-up (s) | (examgen wall − start-up) / floor wall |", "|" + "---:|" * 13]
+            "examgen wall / floor wall | start-up (s) | (examgen wall − start-up) / floor wall | "
+            "empty-cache wall (s) | empty-cache wall / floor wall |", "|" + "---:|" * 15]
     return head + [_row(r) for r in rows]
 
 
@@ -56,6 +58,7 @@ def _row(r: Row) -> str:
     floor_note = f" ({f.failed} of {r.floor_docs} failed)" if f.failed else ""
     amc = [f"{a.wall_s:.1f}", f"{a.cpu_s:.1f}", f"{a.peak_mib:.0f}", ratio(e.cpu_s, a.cpu_s)] if a else ["—"] * 4
     rest = [f"{r.startup.wall_s:.1f}", ratio(e.wall_s - r.startup.wall_s, f.wall_s)] if r.startup else ["—"] * 2
+    rest += [f"{r.cold.wall_s:.1f}", ratio(r.cold.wall_s, f.wall_s)] if r.cold else ["—"] * 2
     return (f"| {r.variants} | {e.wall_s:.1f} | {e.cpu_s:.1f} | {e.peak_mib:.0f} | {f.wall_s:.1f}{floor_note} | "
             f"{f.cpu_s:.1f} | {' | '.join(amc)} | {ratio(e.wall_s, f.wall_s)} | {' | '.join(rest)} |")
 

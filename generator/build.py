@@ -9,7 +9,8 @@ from typing import Callable, Protocol
 
 from .bank import Banks, load_bank
 from .codes import exam_code
-from .compile import Job, compile_all, make_format, pdflatex, tex_tree
+from .compile import Job, compile_all, pdflatex, tex_tree
+from .fmtcache import cached_format
 from .document import Page, document_context, page_for
 from .errors import SpecError
 from .export.answer_key import write_answer_key
@@ -51,7 +52,7 @@ class BuildOptions:
     device: str = "cpu"
     as_printed: bool = False
     roster: Path | None = None       # one variant per student (overrides `variants`)
-    preamble_format: bool = True     # dump the shared preamble once (compile.make_format)
+    preamble_format: bool = True     # precompile the shared preamble (fmtcache.cached_format)
     banks: Banks = field(default_factory=Banks)  # --bank folders and --trust-bank-code
 
 
@@ -92,8 +93,9 @@ def build(options: BuildOptions, reporter: Reporter | None = None) -> BuildResul
 
 
 def dump_preamble(stage: Path) -> str | None:
-    """The shared preamble as a precompiled format in the staging folder (None: load it as usual)."""
-    return make_format(render_document("partials/preamble.tex.j2"), stage)
+    """The shared preamble as a precompiled format in the staging folder, from the cache of
+    earlier builds when TeX is unchanged (None: load it as usual)."""
+    return cached_format(render_document("partials/preamble.tex.j2"), stage)
 
 
 def compile_documents(jobs: list[Job], fmt: str | None, workers: int, reporter: Reporter,

@@ -198,13 +198,15 @@ def resume() -> None:
 FORMAT_TIMEOUT_S = 120  # dumping the shared preamble takes about a second
 
 
-def make_format(preamble: str, folder: Path, name: str = "examgen") -> str | None:
+def make_format(preamble: str, folder: Path, name: str = "examgen", record: bool = False) -> str | None:
     """Dump the shared preamble into `folder/<name>.fmt` (mylatexformat); None if that fails,
-    and the documents then load their preamble as usual."""
+    and the documents then load their preamble as usual. `record` keeps `<name>.fls`, the list
+    of files TeX read (fmtcache keeps the format while they stay unchanged)."""
     source = folder / f"{name}-preamble.tex"
     source.write_text(preamble + "\\begin{document}\\end{document}\n", encoding="utf-8")
+    (folder / f"{name}.fmt").unlink(missing_ok=True)   # never write through a link into the cache
     cmd = [pdflatex(), "-ini", "-no-shell-escape", "-interaction=batchmode", f"-jobname={name}",
-           "&pdflatex", "mylatexformat.ltx", source.name]
+           *(["-recorder"] if record else []), "&pdflatex", "mylatexformat.ltx", source.name]
     try:
         run = subprocess.run(cmd, cwd=folder, env=_env(folder), capture_output=True,
                              timeout=FORMAT_TIMEOUT_S, stdin=subprocess.DEVNULL)

@@ -1,9 +1,11 @@
 """Shared test helpers: read PDFs back with pdftotext, point the loader at a scratch bank."""
 from __future__ import annotations
 
+import atexit
 import os
 import shutil
 import subprocess
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -16,6 +18,12 @@ from examgen.paths import ROOT
 settings.register_profile("ci", derandomize=True, print_blob=True)
 if os.environ.get("CI"):
     settings.load_profile("ci")
+
+# Builds in the tests (and the commands they start) keep their preamble formats here, never in
+# the user's cache; the first build dumps the format, later ones reuse it (fmtcache.py).
+TEST_CACHE = tempfile.mkdtemp(prefix="examgen-test-cache-")
+os.environ["EXAMGEN_CACHE"] = TEST_CACHE
+atexit.register(shutil.rmtree, TEST_CACHE, True)
 
 
 def pdf_text(path: Path) -> str:

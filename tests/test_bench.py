@@ -126,9 +126,11 @@ def test_table_rows_and_ratios() -> None:
     row = report.Row(40, Sample(158.0, 173.0, 328.0), Sample(50.0, 90.0, 60.0), 81, Sample(4.9, 4.4, 55.0))
     lines = report.table([row, report.Row(1, Sample(4.0, 3.0, 300.0), Sample(2.0, 1.0, 50.0, failed=1), 3, None)])
     assert len({line.count("|") for line in lines}) == 1  # every row has every column
-    assert "| 40 | 158.0 | 173.0 | 328 | 50.0 | 90.0 | 4.9 | 4.4 | 55 | 39.32× | 3.16× | — | — |" in lines
+    assert "| 40 | 158.0 | 173.0 | 328 | 50.0 | 90.0 | 4.9 | 4.4 | 55 | 39.32× | 3.16× | — | — | — | — |" in lines
     timed_start = report.Row(40, Sample(3.4, 5.2, 296.0), Sample(1.7, 2.9, 60.0), 3, None, "", Sample(1.7, 1.7, 280.0))
-    assert report.table([timed_start])[-1].endswith("| 2.00× | 1.7 | 1.00× |")
+    assert report.table([timed_start])[-1].endswith("| 2.00× | 1.7 | 1.00× | — | — |")
+    cold = report.Row(40, Sample(2.0, 3.0, 90.0), Sample(1.6, 2.9, 60.0), 3, None, "", None, Sample(2.4, 3.8, 95.0))
+    assert report.table([cold])[-1].endswith("| 1.25× | — | — | 2.4 | 1.50× |")
     assert "2.0 (1 of 3 failed)" in lines[-1] and "—" in lines[-1]
     assert report.ratio(1.0, 0.0) == "n/a"
 

@@ -1,0 +1,131 @@
+"""The shared preamble's precompiled format, kept between builds (part of the compile stage).
+
+Dumping the preamble (`compile.make_format`) costs about 0.7 s of CPU, as much as typesetting
+a dozen exams; loading the dumped format takes milliseconds. So a dump is stored in the user's
+cache, keyed by the preamble's text, with the size and time of every file TeX read to make it
+(pdflatex.fmt, every package, the pdflatex binary). A later build whose preamble and TeX files
+are unchanged links the stored format into its build folder, where pdflatex reads it as before;
+anything changed, missing or unreadable means a fresh dump, never a failed build.
+
+`EXAMGEN_CACHE` names the cache folder (default `$XDG_CACHE_HOME/examgen`, else
+`~/.cache/examgen`); `EXAMGEN_CACHE=off` turns the cache off.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+from .compile import make_format, pdflatex
+
+KEEP = 8          # formats kept (about 7 MB each); the least recently used go first
+OFF = "off"
+
+
+def cache_dir() -> Path | None:
+    """Where formats are kept, or None when the cache is turned off."""
+    named = os.environ.get("EXAMGEN_CACHE", "")
+    if named.lower() == OFF:
+        return None
+    if named:
+        return Path(named) / "formats"
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "examgen" / "formats"
+
+
+def cached_format(preamble: str, folder: Path, name: str = "examgen") -> str | None:
+    """`folder/<name>.fmt` for this preamble: the stored one while it is still valid, else a
+    fresh dump (stored for the next build). None when no format could be made."""
+    cache = cache_dir()
+    key = hashlib.sha256(preamble.encode("utf-8")).hexdigest()[:40]
+    if cache is not None and _fetch(cache, key, folder / f"{name}.fmt"):
+        return name
+    made = make_format(preamble, folder, name, record=True)
+    fls = folder / f"{name}.fls"
+    if made and cache is not None:
+        _store(cache, key, folder / f"{name}.fmt", fls)
+    fls.unlink(missing_ok=True)
+    return made
+
+
+def _fetch(cache: Path, key: str, target: Path) -> bool:
+    """Link (or copy) a stored format to `target` if its manifest still matches the TeX files."""
+    stored, manifest = cache / f"{key}.fmt", cache / f"{key}.json"
+    try:
+        recorded = json.loads(manifest.read_text(encoding="utf-8"))
+        if recorded.get("fmt") != _stamp(stored) or not _unchanged(recorded.get("inputs", {})):
+            return False
+        _link(stored, target)
+        os.utime(manifest)   # recently used: pruned last
+        return True
+    except (OSError, ValueError, TypeError, AttributeError):
+        return False
+
+
+def _unchanged(inputs: dict[str, list[int]]) -> bool:
+    """Every file the dump read still has its recorded size and modification time."""
+    return bool(inputs) and all(_stamp(Path(path)) == stamp for path, stamp in inputs.items())
+
+
+def _stamp(path: Path) -> list[int]:
+    info = path.stat()
+    return [info.st_size, info.st_mtime_ns]
+
+
+def _link(source: Path, target: Path) -> None:
+    try:
+        os.link(source, target)
+    except OSError:   # another file system, or links not allowed: a copy does as well
+        shutil.copyfile(source, target)
+
+
+def _store(cache: Path, key: str, fmt: Path, fls: Path) -> None:
+    """Keep a fresh dump with the manifest of what it read; a cache that cannot be written is
+    simply not used."""
+    try:
+        inputs = _inputs(fls, fmt.parent)
+        if not inputs:
+            return
+        cache.mkdir(parents=True, exist_ok=True, mode=0o700)
+        _write_atomic(cache / f"{key}.fmt", fmt.read_bytes())
+        manifest = {"fmt": _stamp(cache / f"{key}.fmt"), "inputs": inputs}
+        _write_atomic(cache / f"{key}.json", json.dumps(manifest, sort_keys=True).encode("utf-8"))
+        _prune(cache)
+    except OSError:
+        return
+
+
+def _inputs(fls: Path, folder: Path) -> dict[str, list[int]]:
+    """The TeX files the dump read (its -recorder list, outside the build folder) and pdflatex
+    itself, each with its size and time."""
+    here = os.path.realpath(folder)
+    paths = {os.path.realpath(pdflatex())}
+    for line in fls.read_text(encoding="latin-1").splitlines():
+        if line.startswith("INPUT "):
+            path = os.path.realpath(os.path.join(here, line[6:]))
+            if not path.startswith(here + os.sep):
+                paths.add(path)
+    return {path: _stamp(Path(path)) for path in sorted(paths)} if len(paths) > 1 else {}
+
+
+def _write_atomic(path: Path, data: bytes) -> None:
+    """Write beside `path` and rename over it, so a reader sees the old file or the new, whole."""
+    handle, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    try:
+        with os.fdopen(handle, "wb") as out:
+            out.write(data)
+        os.replace(temp, path)
+    except BaseException:
+        Path(temp).unlink(missing_ok=True)
+        raise
+
+
+def _prune(cache: Path) -> None:
+    """Keep the KEEP most recently used formats."""
+    manifests = sorted(cache.glob("*.json"), key=lambda m: m.stat().st_mtime_ns, reverse=True)
+    for old in manifests[KEEP:]:
+        old.with_suffix(".fmt").unlink(missing_ok=True)
+        old.unlink(missing_ok=True)
