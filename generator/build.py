@@ -1,23 +1,25 @@
 """`build()`: the whole pipeline, spec → pick → sample → solve → render → compile → write."""
 from __future__ import annotations
 
-import os
-from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field
+import sys
+from concurrent.futures import Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass, field, replace
+from functools import partial
 from pathlib import Path
-from typing import Callable, Protocol
+from typing import Callable, Iterable, Iterator, Protocol
 
 from .bank import Banks, load_bank
 from .codes import exam_code
-from .compile import Job, compile_all, pdflatex, tex_tree
+from .compile import Job, compile_all, fed_time_limit, pdflatex, resume, stop_all, tex_tree
 from .fmtcache import cached_format
 from .document import Page, document_context, page_for
 from .errors import SpecError
 from .export.answer_key import write_answer_key
 from .models import ExamSpec, Instance, Pick, Template, Variant
 from .pick import pick_questions
-from .render import render_document, render_section
-from .roster import assign_students, load_roster
+from .feed import Feed
+from .render import render_document, render_section, stream_document
+from .roster import Student, assign_students, load_roster
 from .sample import fingerprint, instantiate
 from .seeding import rng_for
 from .solve import make_context
@@ -48,7 +50,7 @@ class BuildOptions:
     seed: int
     variants: int = 1
     out: Path = Path("output")
-    jobs: int = field(default_factory=lambda: os.cpu_count() or 1)
+    jobs: int | None = None          # documents compiled at once; None: all (they are fed while sampling)
     device: str = "cpu"
     as_printed: bool = False
     roster: Path | None = None       # one variant per student (overrides `variants`)
@@ -67,9 +69,10 @@ class BuildResult:
 def build(options: BuildOptions, reporter: Reporter | None = None) -> BuildResult:
     """Build every variant's exam and solutions, and the answer key, into one output folder.
 
-    All variants' exams are one TeX run (all-exams.pdf), all solutions another, the key a third;
-    each variant's own PDFs are split from them by page range. One variant: exam.pdf and
-    solutions.pdf directly. With a roster, students/<id>/exam.pdf for each student."""
+    All variants' exams are one TeX run (all-exams.pdf), all solutions another, the key a third,
+    each typeset while the variants are sampled (feed.py); each variant's own PDFs are split
+    from them by page range. One variant: exam.pdf and solutions.pdf directly. With a roster,
+    students/<id>/exam.pdf for each student."""
     reporter = reporter or Quiet()
     spec = load_spec(options.spec)
     students = load_roster(options.roster) if options.roster else None
@@ -79,14 +82,13 @@ def build(options: BuildOptions, reporter: Reporter | None = None) -> BuildResul
     count = len(students) if students else options.variants
     bundled = students is not None or count > 1
     final = Path(options.out) / f"{spec.id}-seed{options.seed}"
-    with staging(final) as stage, ThreadPoolExecutor(max_workers=1) as background:
+    with staging(final) as stage, ThreadPoolExecutor(max_workers=3) as background:
         fmt = background.submit(dump_preamble, stage) if options.preamble_format else None
         background.submit(tex_tree)  # kpsewhich, once, before the first run's reads are checked
-        variants = sample_variants(spec, bank, options.seed, count, ctx, reporter, options.as_printed)
-        assign_students(variants, students)
-        jobs = write_sources(spec, options.seed, [page_for(spec, v) for v in variants], stage, bundled)
-        split = split_variants(variants) if bundled else None
-        jobs, documents = compile_documents(jobs, fmt.result() if fmt else None, options.jobs, reporter, split)
+        sampled = sample_each(spec, bank, options.seed, count, ctx, reporter, options.as_printed, students)
+        variants, jobs, documents = compile_while_sampling(
+            sampled, Documents(spec, options.seed, count, stage, bundled),
+            lambda: fmt.result() if fmt else None, options.jobs, reporter, background)
         write_answer_key(stage / "answer-key.json", spec, options.seed, variants)
         logs = read_logs(jobs)  # page ranges, the format and aux files go at publishing (keep_outputs)
     return BuildResult(final, [final / d.relative_to(stage) for d in documents], variants, logs)
@@ -98,13 +100,12 @@ def dump_preamble(stage: Path) -> str | None:
     return cached_format(render_document("partials/preamble.tex.j2"), stage)
 
 
-def compile_documents(jobs: list[Job], fmt: str | None, workers: int, reporter: Reporter,
+def compile_documents(jobs: list[Job], fmt: str | None, workers: int | None, reporter: Reporter,
                       split: Callable[[Path], list[Path]] | None = None) -> tuple[list[Job], list[Path]]:
     """Compile every document (with the preamble format when there is one), in parallel. A
     bundle is split on a thread of its own as soon as its run ends, while the cores go on
     compiling. The jobs as run, and every PDF written."""
-    jobs = [Job(j.tex, j.label, fmt) for j in jobs] if fmt else jobs
-    reporter.start("Compiling", len(jobs))
+    jobs = [replace(j, fmt=fmt) for j in jobs] if fmt else jobs
     with ThreadPoolExecutor(max_workers=1) as splitter:
         parts: list[Future[list[Path]]] = []
 
@@ -113,8 +114,51 @@ def compile_documents(jobs: list[Job], fmt: str | None, workers: int, reporter: 
                 parts.append(splitter.submit(split, job.tex.with_suffix(".pdf")))
             reporter.advance()
 
-        pdfs = compile_all(jobs, workers, done)
+        pdfs = compile_all(jobs, workers or len(jobs), done)
         return jobs, pdfs + sorted(path for part in parts for path in part.result())
+
+
+def compile_while_sampling(sampled: Iterator[Variant], docs: Documents, fmt: Callable[[], str | None],
+                           workers: int | None, reporter: Reporter, pool: ThreadPoolExecutor
+                           ) -> tuple[list[Variant], list[Job], list[Path]]:
+    """Every document compiles while its variants are sampled: each variant goes to every
+    document's feed as soon as it is solved (feed.py). The variants, the jobs as run, the PDFs."""
+    variants: list[Variant] = []
+    try:
+        feeds, jobs = docs.fed()
+    except OSError:   # no named pipes on this file system: sample everything, then compile the files
+        variants = list(sampled)
+        jobs = write_sources(docs.spec, docs.seed, [page_for(docs.spec, v) for v in variants], docs.stage, docs.bundled)
+        reporter.start("Compiling", len(jobs))
+        return (variants, *compile_documents(jobs, fmt(), workers, reporter,
+                                             split_variants(variants) if docs.bundled else None))
+    split = split_variants(variants) if docs.bundled else None   # runs once the list is whole
+    compiling = pool.submit(lambda: compile_documents(jobs, fmt(), workers, reporter, split))
+    try:
+        for variant in sampled:
+            variants.append(variant)
+            page = page_for(docs.spec, variant)
+            for feed in feeds:
+                feed.pages.put(page)
+            if compiling.done():
+                break   # a document failed already: its error is raised below
+        reporter.start("Compiling", len(jobs))
+        for feed in feeds:
+            feed.pages.close()
+        ran, documents = compiling.result()
+    except BaseException:
+        stop_all()              # no pdflatex waits on a feed that will not come
+        for feed in feeds:
+            feed.stop()
+        stop_all()              # nor one that started meanwhile
+        wait([compiling])
+        resume()
+        raise next((f.error for f in feeds if f.error), None) or sys.exc_info()[1]
+    for feed in feeds:
+        feed.finish()
+        if feed.error:
+            raise feed.error
+    return variants, ran, documents
 
 
 def read_logs(jobs: list[Job]) -> dict[str, str]:
@@ -143,9 +187,15 @@ def split_variants(variants: list[Variant]) -> Callable[[Path], list[Path]]:
 def sample_variants(spec: ExamSpec, bank: dict[str, Template], seed: int, count: int,
                     ctx: SolveContext, reporter: Reporter, as_printed: bool = False) -> list[Variant]:
     """Pick, sample and solve every variant, each question from its own derived generator."""
+    return list(sample_each(spec, bank, seed, count, ctx, reporter, as_printed))
+
+
+def sample_each(spec: ExamSpec, bank: dict[str, Template], seed: int, count: int, ctx: SolveContext,
+                reporter: Reporter, as_printed: bool = False, students: list[Student] | None = None
+                ) -> Iterator[Variant]:
+    """sample_variants one variant at a time (variant k is student k's with a roster)."""
     reporter.start("Sampling", count)
     seen: dict[str, set[str]] = {}
-    variants = []
     for number in range(1, count + 1):
         picks = pick_questions(spec, bank, seed, number, as_printed)
         instances = [[_instance(p, seed, number, ctx, seen) for p in section] for section in picks]
@@ -153,9 +203,9 @@ def sample_variants(spec: ExamSpec, bank: dict[str, Template], seed: int, count:
         variant.sections = [render_section(s.title, s.intro, inst, pk)
                             for s, inst, pk in zip(spec.sections, instances, picks)]
         check_total(spec, variant)
-        variants.append(variant)
+        assign_students([variant], students[number - 1:] if students else None)
         reporter.advance()
-    return variants
+        yield variant
 
 
 def check_total(spec: ExamSpec, variant: Variant) -> None:
@@ -175,16 +225,49 @@ def _instance(pick: Pick, seed: int, variant: int, ctx: SolveContext, seen: dict
     return instance
 
 
+@dataclass(frozen=True)
+class Documents:
+    """The three documents of a build: exams, solutions (one source, paper.tex.j2) and the key."""
+
+    spec: ExamSpec
+    seed: int
+    count: int
+    stage: Path
+    bundled: bool
+
+    def sources(self) -> list[tuple[Path, str, str, dict]]:
+        """(.tex path, label, template, context without the variants) of each document."""
+        names = ("all-exams", "all-solutions") if self.bundled else ("exam", "solutions")
+        common = document_context(self.spec, self.seed)
+        papers = [(self.stage / f"{name}.tex", f"{self.spec.id} {name}", "paper.tex.j2",
+                   {**common, "solutions": solutions}) for name, solutions in zip(names, (False, True))]
+        return papers + [(self.stage / "answer-key.tex", f"{self.spec.id} answer key", "answer-key.tex.j2",
+                          {**common, "count": self.count})]
+
+    def fed(self) -> tuple[list[Feed], list[Job]]:
+        """A feed for each document (its thread renders the variants as they come), and the
+        compile job whose first pass reads it."""
+        feeds: list[Feed] = []
+        jobs = []
+        try:
+            for tex, label, template, context in self.sources():
+                feeds.append(Feed(tex, partial(_stream, template, context)))
+                jobs.append(Job(tex, label, feed=feeds[-1].pipe.name, limit_s=fed_time_limit(self.count)))
+        except OSError:
+            for feed in feeds:
+                feed.stop()
+            raise
+        return feeds, jobs
+
+
+def _stream(template: str, context: dict, variants: Iterable[Page]) -> Iterator[str]:
+    return stream_document(template, variants=variants, **context)
+
+
 def write_sources(spec: ExamSpec, seed: int, pages: list[Page], stage: Path, bundled: bool) -> list[Job]:
-    """Render the exam, solutions and answer-key .tex files; return their compile jobs."""
+    """Render the exam, solutions and answer-key .tex files whole; return their compile jobs."""
     jobs = []
-    names = ("all-exams", "all-solutions") if bundled else ("exam", "solutions")
-    for name, solutions in zip(names, (False, True)):
-        path = stage / f"{name}.tex"
-        path.write_text(render_document("paper.tex.j2", solutions=solutions, variants=pages,
-                                        **document_context(spec, seed)), encoding="utf-8")
-        jobs.append(Job(path, f"{spec.id} {name}"))
-    path = stage / "answer-key.tex"
-    path.write_text(render_document("answer-key.tex.j2", pages=pages, **document_context(spec, seed)), encoding="utf-8")
-    jobs.append(Job(path, f"{spec.id} answer key"))
+    for path, label, template, context in Documents(spec, seed, len(pages), stage, bundled).sources():
+        path.write_text(render_document(template, variants=pages, **context), encoding="utf-8")
+        jobs.append(Job(path, label))
     return jobs

@@ -99,7 +99,8 @@ def build(
     seed: int = typer.Option(..., "--seed", help="Exam seed: the same seed gives the same PDFs."),
     variants: int = typer.Option(1, "--variants", min=1, max=999, help="How many variants (one per student)."),
     out: Path = typer.Option(Path("output"), "--out", help="Output folder."),
-    jobs: int = typer.Option(os.cpu_count() or 1, "--jobs", min=1, help="Documents compiled in parallel."),
+    jobs: Optional[int] = typer.Option(None, "--jobs", min=1, help="Documents compiled at once (default: "
+                                       "all three, each typeset while its variants are sampled)."),
     device: str = typer.Option("cpu", "--device", help="Torch device for solvers: cpu, cuda or auto."),
     as_printed: bool = typer.Option(False, "--as-printed",
                                     help="Use the seed paper's own values where a template has them."),

@@ -24,6 +24,7 @@ UNDEFINED = re.compile(r"There were undefined references|Reference `[^']*' on pa
 MOVED = "Label(s) may have changed"
 TIMEOUT_BASE_S = 30      # a pdflatex run may take this long, plus a second per 10 kB of source
 TIMEOUT_MAX_S = 600
+FED_S_PER_VARIANT = 1.5
 _RUNNING: set[subprocess.Popen] = set()   # pdflatex processes now running, to stop on an interrupt
 _STOPPING = threading.Event()
 
@@ -35,6 +36,8 @@ class Job:
     tex: Path
     label: str
     fmt: str | None = None        # a precompiled preamble (examgen.fmt beside the .tex), see make_format
+    feed: str | None = None       # the first pass reads this pipe instead of the .tex (feed.py)
+    limit_s: float | None = None  # the time limit of a run, when the .tex's size cannot give it yet
 
 
 def pdflatex() -> str:
@@ -93,6 +96,12 @@ def timeout_for(tex: Path) -> float:
     return min(TIMEOUT_MAX_S, TIMEOUT_BASE_S + tex.stat().st_size / 10_000)
 
 
+def fed_time_limit(variants: int) -> float:
+    """The limit for a document fed while it is sampled (its size is not known when TeX starts):
+    what timeout_for gives a source of that many variants at 15 kB each, the solutions' size."""
+    return min(TIMEOUT_MAX_S, TIMEOUT_BASE_S + variants * FED_S_PER_VARIANT)
+
+
 def log_excerpt(log: str, lines: int = 6) -> str:
     """The error lines of a LaTeX log: the '!' line, its context and the l.<n> line."""
     text = log.splitlines()
@@ -122,11 +131,12 @@ def compile_tex(job: Job) -> Path:
 
     One pass: examgen's documents print no cross-references (totals are Python's, "Page x of N"
     is filled in by the run itself). Text that brings its own \\label and \\ref gets the rerun
-    LaTeX asks for, up to MAX_PASSES."""
-    cmd = [pdflatex(), "-no-shell-escape", "-interaction=nonstopmode", "-halt-on-error",
-           "-file-line-error-style", "-recorder", *([f"-fmt={job.fmt}"] if job.fmt else []), job.tex.name]
+    LaTeX asks for, up to MAX_PASSES. A fed job's first pass reads its pipe; a rerun, the .tex."""
+    cmd = [pdflatex(), "-no-shell-escape", "-no-parse-first-line", "-interaction=nonstopmode", "-halt-on-error",
+           "-file-line-error-style", "-recorder", *([f"-fmt={job.fmt}"] if job.fmt else []),
+           f"-jobname={job.tex.stem}"]
     for number in range(1, MAX_PASSES + 1):
-        log = _pass(job, cmd)
+        log = _pass(job, [*cmd, job.feed if job.feed and number == 1 else job.tex.name])
         if not UNDEFINED.search(log) and (number == 1 or MOVED not in log):
             break
     return job.tex.with_suffix(".pdf")
@@ -149,7 +159,7 @@ def _run(job: Job, cmd: list[str]) -> int:
     """One pdflatex run under the time limit; on timeout it is interrupted so its log names the line."""
     if _STOPPING.is_set():
         raise LatexError(f"{job.label}: not compiled, the build is stopping")
-    limit = timeout_for(job.tex)
+    limit = job.limit_s or timeout_for(job.tex)
     proc = subprocess.Popen(cmd, cwd=job.tex.parent, env=_env(job.tex.parent), stdin=subprocess.DEVNULL,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
     _RUNNING.add(proc)

@@ -13,7 +13,7 @@ from .errors import RenderError
 from .latexfmt import FILTERS, roman, tex
 from .models import Instance, Part, Pick, RenderedOption, RenderedPart, RenderedQuestion, RenderedSection
 from .paths import templates_dir
-from .sandbox import MAX_DOCUMENT, MAX_TEXT, BoundedSandbox, SandboxLimit, render_bounded
+from .sandbox import MAX_DOCUMENT, MAX_TEXT, BoundedSandbox, SandboxLimit, render_bounded, stream_bounded
 
 
 @lru_cache(maxsize=4)
@@ -202,8 +202,14 @@ def render_section(title: str, intro: str, instances: list[Instance], picks: lis
 
 def render_document(name: str, **context: Any) -> str:
     """A whole LaTeX document from templates/<name>."""
+    return "".join(stream_document(name, **context))
+
+
+def stream_document(name: str, **context: Any) -> Iterator[str]:
+    """render_document a piece at a time, as the template produces it (a document's variants
+    may be an iterable that is still being sampled)."""
     try:
-        return render_bounded(environment().get_template(name), context, MAX_DOCUMENT, steps=math.inf)
+        yield from stream_bounded(environment().get_template(name), context, MAX_DOCUMENT, steps=math.inf)
     except jinja2.TemplateError as err:
         where = getattr(err, "filename", None) or name
         line = getattr(err, "lineno", None)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 import threading
 from functools import wraps
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
 from jinja2 import nodes
 from jinja2.runtime import Macro
@@ -129,19 +129,19 @@ def render_bounded(template: Any, context: dict[str, Any], limit: int, steps: fl
     the output passes `limit` characters. examgen's own document templates pass no step limit
     (math.inf): their loops grow with the variants and the roster, and the bank text inside them
     was bounded when it was rendered."""
+    return "".join(stream_bounded(template, context, limit, steps))
+
+
+def stream_bounded(template: Any, context: dict[str, Any], limit: int, steps: float | None = None) -> Iterator[str]:
+    """render_bounded, a piece at a time as the template produces it (in the consuming thread)."""
     outer, _budget.left = getattr(_budget, "left", None), MAX_STEPS if steps is None else steps
     try:
-        return _generate(template, context, limit)
+        size = 0
+        for chunk in template.generate(**context):
+            size += len(chunk)
+            if size > limit:
+                raise SandboxLimit(f"output longer than {limit} characters")
+            yield chunk
     finally:
         if outer is not None:
             _budget.left = outer  # a bank text rendered inside a document leaves the document's budget
-
-
-def _generate(template: Any, context: dict[str, Any], limit: int) -> str:
-    out, size = [], 0
-    for chunk in template.generate(**context):
-        size += len(chunk)
-        if size > limit:
-            raise SandboxLimit(f"output longer than {limit} characters")
-        out.append(chunk)
-    return "".join(out)

@@ -61,8 +61,8 @@ def publish(stage: Path, final: Path) -> None:
 def keep_outputs(folder: Path) -> None:
     """Remove everything but the outputs (LaTeX's auxiliary files, anything a document wrote)."""
     for path in sorted(folder.rglob("*"), key=lambda p: len(p.parts), reverse=True):
-        if path.is_symlink() or (path.is_file() and path.suffix not in PUBLISHED):
-            path.unlink()
+        if path.is_symlink() or (not path.is_dir() and (not path.is_file() or path.suffix not in PUBLISHED)):
+            path.unlink()   # a link, a pipe or socket, or a file that is not an output
         elif path.is_dir() and not any(path.iterdir()):
             path.rmdir()
 
