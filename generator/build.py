@@ -88,8 +88,8 @@ def build(options: BuildOptions, reporter: Reporter | None = None) -> BuildResul
         sampled = sample_each(spec, bank, options.seed, count, ctx, reporter, options.as_printed, students)
         variants, jobs, documents = compile_while_sampling(
             sampled, Documents(spec, options.seed, count, stage, bundled),
-            lambda: fmt.result() if fmt else None, options.jobs, reporter, background)
-        write_answer_key(stage / "answer-key.json", spec, options.seed, variants)
+            lambda: fmt.result() if fmt else None, options.jobs, reporter, background,
+            then=lambda done: write_answer_key(stage / "answer-key.json", spec, options.seed, done))
         logs = read_logs(jobs)  # page ranges, the format and aux files go at publishing (keep_outputs)
     return BuildResult(final, [final / d.relative_to(stage) for d in documents], variants, logs)
 
@@ -119,16 +119,19 @@ def compile_documents(jobs: list[Job], fmt: str | None, workers: int | None, rep
 
 
 def compile_while_sampling(sampled: Iterator[Variant], docs: Documents, fmt: Callable[[], str | None],
-                           workers: int | None, reporter: Reporter, pool: ThreadPoolExecutor
+                           workers: int | None, reporter: Reporter, pool: ThreadPoolExecutor,
+                           then: Callable[[list[Variant]], None] = lambda variants: None
                            ) -> tuple[list[Variant], list[Job], list[Path]]:
     """Every document compiles while its variants are sampled: each variant goes to every
-    document's feed as soon as it is solved (feed.py). The variants, the jobs as run, the PDFs."""
+    document's feed as soon as it is solved (feed.py); `then` runs once every variant is sampled,
+    while TeX finishes. The variants, the jobs as run, the PDFs."""
     variants: list[Variant] = []
     try:
         feeds, jobs = docs.fed()
     except OSError:   # no named pipes on this file system: sample everything, then compile the files
         variants = list(sampled)
         jobs = write_sources(docs.spec, docs.seed, [page_for(docs.spec, v) for v in variants], docs.stage, docs.bundled)
+        then(variants)
         reporter.start("Compiling", len(jobs))
         return (variants, *compile_documents(jobs, fmt(), workers, reporter,
                                              split_variants(variants) if docs.bundled else None))
@@ -145,6 +148,7 @@ def compile_while_sampling(sampled: Iterator[Variant], docs: Documents, fmt: Cal
         reporter.start("Compiling", len(jobs))
         for feed in feeds:
             feed.pages.close()
+        then(variants)   # (after a failure too: the stage is then thrown away)
         ran, documents = compiling.result()
     except BaseException:
         stop_all()              # no pdflatex waits on a feed that will not come
