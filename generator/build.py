@@ -1,7 +1,6 @@
 """`build()`: the whole pipeline, spec → pick → sample → solve → render → compile → write."""
 from __future__ import annotations
 
-import sys
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field, replace
 from functools import partial
@@ -13,7 +12,7 @@ from .codes import exam_code
 from .compile import Job, compile_all, fed_time_limit, pdflatex, resume, stop_all, tex_tree
 from .fmtcache import cached_format
 from .document import Page, document_context, page_for
-from .errors import SpecError
+from .errors import LatexError, SpecError
 from .export.answer_key import write_answer_key
 from .models import ExamSpec, Instance, Pick, Template, Variant
 from .pick import pick_questions
@@ -150,18 +149,25 @@ def compile_while_sampling(sampled: Iterator[Variant], docs: Documents, fmt: Cal
             feed.pages.close()
         then(variants)   # (after a failure too: the stage is then thrown away)
         ran, documents = compiling.result()
-    except BaseException:
+        if len(variants) < docs.count:
+            raise LatexError(f"{docs.spec.id}: the documents ended after variant {len(variants)} of "
+                             f"{docs.count}: does a question's text end the document (\\end{{document}}, \\stop)?")
+    except BaseException as err:
         stop_all()              # no pdflatex waits on a feed that will not come
         for feed in feeds:
             feed.stop()
         stop_all()              # nor one that started meanwhile
         wait([compiling])
         resume()
-        raise next((f.error for f in feeds if f.error), None) or sys.exc_info()[1]
+        cause = next((f.error for f in feeds if f.error), None)
+        if cause is not None and isinstance(err, LatexError):
+            raise cause from None   # the LaTeX error is what a broken feed did to its document
+        raise
     for feed in feeds:
         feed.finish()
-        if feed.error:
-            raise feed.error
+    cause = next((f.error for f in feeds if f.error), None)
+    if cause is not None:
+        raise cause
     return variants, ran, documents
 
 
@@ -255,9 +261,11 @@ class Documents:
         jobs = []
         try:
             for tex, label, template, context in self.sources():
-                feeds.append(Feed(tex, partial(_stream, template, context)))
-                jobs.append(Job(tex, label, feed=feeds[-1].pipe.name, limit_s=fed_time_limit(self.count)))
-        except OSError:
+                feed = Feed(tex, partial(_stream, template, context))
+                feeds.append(feed)
+                jobs.append(Job(tex, label, feed=feed.pipe.name, limit_s=fed_time_limit(self.count),
+                                starved=lambda pages=feed.pages: pages.waited_s))
+        except BaseException:
             for feed in feeds:
                 feed.stop()
             raise

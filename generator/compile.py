@@ -8,7 +8,8 @@ import signal
 import subprocess
 import tempfile
 import threading
-from concurrent.futures import ThreadPoolExecutor
+import time
+from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -25,7 +26,7 @@ MOVED = "Label(s) may have changed"
 TIMEOUT_BASE_S = 30      # a pdflatex run may take this long, plus a second per 10 kB of source
 TIMEOUT_MAX_S = 600
 FED_S_PER_VARIANT = 1.5
-_RUNNING: set[subprocess.Popen] = set()   # pdflatex processes now running, to stop on an interrupt
+_RUNNING: dict[subprocess.Popen, Path] = {}   # pdflatex processes now running (and their .tex), to stop
 _STOPPING = threading.Event()
 
 
@@ -38,6 +39,7 @@ class Job:
     fmt: str | None = None        # a precompiled preamble (examgen.fmt beside the .tex), see make_format
     feed: str | None = None       # the first pass reads this pipe instead of the .tex (feed.py)
     limit_s: float | None = None  # the time limit of a run, when the .tex's size cannot give it yet
+    starved: Callable[[], float] | None = None   # seconds the fed input kept the run waiting
 
 
 def pdflatex() -> str:
@@ -162,16 +164,32 @@ def _run(job: Job, cmd: list[str]) -> int:
     limit = job.limit_s or timeout_for(job.tex)
     proc = subprocess.Popen(cmd, cwd=job.tex.parent, env=_env(job.tex.parent), stdin=subprocess.DEVNULL,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
-    _RUNNING.add(proc)
+    _RUNNING[proc] = job.tex
     try:
-        return proc.wait(timeout=limit)
+        return _wait(proc, limit, job.starved)
     except subprocess.TimeoutExpired:
         proc.send_signal(signal.SIGINT)  # TeX stops with "Interruption" and the line it was on
         _wait_or_kill(proc, 3)
         raise LatexError(_timed_out(job, limit)) from None
     finally:
-        _RUNNING.discard(proc)
+        _RUNNING.pop(proc, None)
         _wait_or_kill(proc, 0)
+
+
+def _wait(proc: subprocess.Popen, limit: float, starved: Callable[[], float] | None) -> int:
+    """proc's exit status, once it ends within `limit` seconds of its own: time it spent waiting
+    for a fed input that was still being sampled (`starved`) is not counted against it."""
+    if starved is None:
+        return proc.wait(timeout=limit)
+    start = time.monotonic()
+    while True:
+        left = start + limit + starved() - time.monotonic()
+        if left <= 0:
+            raise subprocess.TimeoutExpired(proc.args, limit)
+        try:
+            return proc.wait(timeout=min(left, 1.0))
+        except subprocess.TimeoutExpired:
+            continue
 
 
 def _wait_or_kill(proc: subprocess.Popen, grace: float) -> None:
@@ -193,7 +211,11 @@ def _timed_out(job: Job, limit: float) -> str:
 def stop_all() -> None:
     """Stop every running pdflatex and let no queued one start (an interrupt is stopping the build)."""
     _STOPPING.set()
-    for proc in list(_RUNNING):
+    _kill(list(_RUNNING))
+
+
+def _kill(procs: list[subprocess.Popen]) -> None:
+    for proc in procs:
         try:
             os.killpg(proc.pid, signal.SIGKILL)
         except ProcessLookupError:
@@ -265,14 +287,19 @@ def overfull(log: str, limit_pt: float) -> list[tuple[int, float]]:
 
 
 def compile_all(jobs: list[Job], workers: int, on_done: Callable[[Job], None] | None = None) -> list[Path]:
-    """Compile documents in parallel; the first failure is raised after the others stop."""
+    """Compile documents in parallel. The first failure is raised as soon as it happens, after
+    the others stop: queued ones are not started, running ones are killed (a fed document would
+    otherwise wait for variants that the failure has made pointless)."""
     with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
         futures = [pool.submit(_one, job, on_done) for job in jobs]
-        try:
-            return [f.result() for f in futures]
-        except BaseException:
-            pool.shutdown(wait=False, cancel_futures=True)  # queued documents are not compiled in vain
-            raise
+        done, _ = wait(futures, return_when=FIRST_EXCEPTION)
+        failed = next((f.exception() for f in futures if f in done and f.exception() is not None), None)
+        if failed is not None:
+            pool.shutdown(wait=False, cancel_futures=True)
+            mine = {job.tex for job in jobs}
+            _kill([proc for proc, tex in list(_RUNNING.items()) if tex in mine])
+            raise failed
+        return [f.result() for f in futures]
 
 
 def _one(job: Job, on_done: Callable[[Job], None] | None) -> Path:

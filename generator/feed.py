@@ -13,6 +13,7 @@ import errno
 import os
 import queue
 import threading
+import time
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
@@ -32,6 +33,7 @@ class Pages:
     def __init__(self) -> None:
         self._queue: queue.SimpleQueue = queue.SimpleQueue()
         self.idle: Callable[[], None] = lambda: None
+        self.waited_s = 0.0     # how long the document has waited for variants still being sampled
 
     def put(self, page: Any) -> None:
         self._queue.put(page)
@@ -43,7 +45,9 @@ class Pages:
         while True:
             if self._queue.empty():
                 self.idle()
+            start = time.monotonic()
             page = self._queue.get()
+            self.waited_s += time.monotonic() - start
             if page is _END:
                 return
             if page is _ABORT:
@@ -67,8 +71,8 @@ class Feed:
         self._pipe: int | None = None
         self._held: list[str] = []
         try:
+            self._pipe = self._open_pipe()   # first: whatever fails next, pdflatex sees the end
             with self.tex.open("w", encoding="utf-8") as self._out:
-                self._pipe = self._open_pipe()
                 self.pages.idle = self._send
                 size = 0
                 for chunk in render(self.pages):

@@ -124,16 +124,7 @@ def test_a_latex_error_in_the_middle_of_a_fed_document_names_its_question(tmp_pa
                                                                          monkeypatch: pytest.MonkeyPatch) -> None:
     """Variant 2 of 3 breaks: pdflatex stops on it while variant 3 may still be on its way; the
     error quotes the line from the .tex (written ahead of the pipe) and names the question."""
-    real = build_module.page_for
-
-    def bad_second(spec, variant):
-        page = real(spec, variant)
-        if variant.number == 2:
-            part = page.sections[0].questions[0].parts[0]
-            part.question = r"\notamacro " + part.question
-        return page
-
-    monkeypatch.setattr(build_module, "page_for", bad_second)
+    inject(monkeypatch, 2, r"\notamacro ")
     with pytest.raises(LatexError) as err:
         build(BuildOptions(DEMO, seed=9, variants=3, out=tmp_path))
     message = str(err.value)
@@ -156,3 +147,55 @@ def test_without_named_pipes_the_build_samples_first_and_prints_the_same(tmp_pat
     for a, b in zip(fed.documents, whole.documents):
         assert a.read_bytes() == b.read_bytes(), a.name
     assert len(fed.documents) == len(whole.documents) == 9
+
+
+def inject(monkeypatch: pytest.MonkeyPatch, number: int, text: str) -> None:
+    """Variant `number`'s first question starts with `text` (LaTeX, as it reaches the document)."""
+    real = build_module.page_for
+
+    def patched(spec, variant):
+        page = real(spec, variant)
+        if variant.number == number:
+            part = page.sections[0].questions[0].parts[0]
+            part.question = text + part.question
+        return page
+
+    monkeypatch.setattr(build_module, "page_for", patched)
+
+
+def slow_sampling(monkeypatch: pytest.MonkeyPatch, seconds: float = 0.2) -> list[int]:
+    """Each variant after the first takes `seconds` more to sample; the numbers sampled so far."""
+    real, sampled = build_module.sample_each, []
+
+    def slow(*args, **kwargs):
+        for variant in real(*args, **kwargs):
+            sampled.append(variant.number)
+            if variant.number > 1:
+                time.sleep(seconds)
+            yield variant
+
+    monkeypatch.setattr(build_module, "sample_each", slow)
+    return sampled
+
+
+def test_a_latex_error_in_the_first_variant_stops_the_build_before_sampling_ends(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The failing run stops the others and the sampling loop at once, rather than after every
+    variant has been solved (sampling is slowed to 0.2 s a variant here: 6 s for 30)."""
+    inject(monkeypatch, 1, r"\notamacro ")
+    sampled = slow_sampling(monkeypatch)
+    with pytest.raises(LatexError, match="Undefined control sequence"):
+        build(BuildOptions(DEMO, seed=9, variants=30, out=tmp_path))
+    assert len(sampled) < 30, sampled
+    assert left_behind(tmp_path) == [] and pdflatex_running(tmp_path) == []
+
+
+def test_a_document_that_ends_early_without_an_error_is_still_a_failure(tmp_path: Path,
+                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    """TeX's own \\end in a question's text ends the run cleanly: the build must not publish the
+    variants that were never typeset."""
+    inject(monkeypatch, 1, r"\csname @@end\endcsname ")
+    slow_sampling(monkeypatch)
+    with pytest.raises(LatexError, match="ended after variant|recorded no pages for variant"):
+        build(BuildOptions(DEMO, seed=9, variants=20, out=tmp_path))
+    assert left_behind(tmp_path) == [] and not (tmp_path / "demo-seed9").exists()

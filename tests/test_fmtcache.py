@@ -95,3 +95,36 @@ def test_only_the_most_recently_used_formats_are_kept(cache: Path, monkeypatch: 
         os.utime(cache / f"{key}.json", ns=(i * 10**9, i * 10**9))
     fmtcache._prune(cache)
     assert sorted(p.name for p in cache.iterdir()) == ["b.fmt", "b.json", "c.fmt", "c.json"]
+
+
+def test_a_cache_folder_others_can_write_is_not_used(cache: Path, tmp_path: Path,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """A format runs its TeX code in every build that loads it: a shared folder could plant one."""
+    made = dumps(monkeypatch)
+    cache.mkdir(parents=True)
+    cache.chmod(0o777)
+    assert fetch(tmp_path / "one") == "examgen" and fetch(tmp_path / "two") == "examgen"
+    assert len(made) == 2 and not list(cache.iterdir())
+
+
+def test_writing_the_build_folders_format_leaves_the_stored_one_alone(cache: Path, tmp_path: Path,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """The build folder gets a copy: a document that writes examgen.fmt there (TeX may write in
+    its folder) cannot reach the cache, nor another build using the same format."""
+    made = dumps(monkeypatch)
+    fetch(tmp_path / "one")
+    fetch(tmp_path / "two")
+    (tmp_path / "two" / "examgen.fmt").write_bytes(b"overwritten by a document")
+    assert fetch(tmp_path / "three") == "examgen" and len(made) == 1
+    assert (tmp_path / "three" / "examgen.fmt").stat().st_size > 1_000_000
+
+
+def test_the_manifest_holds_the_trees_file_lists(cache: Path, tmp_path: Path) -> None:
+    """A package installed into a tree searched first changes its ls-R, not the files read."""
+    from examgen.compile import tex_tree
+
+    fetch(tmp_path / "one")
+    inputs = json.loads(next(cache.glob("*.json")).read_text())["inputs"]
+    lists = [root for root in tex_tree() if Path(root, "ls-R").is_file()]
+    assert lists and all(str(Path(root, "ls-R")) in inputs for root in lists)
+    assert any(path.endswith("texmf.cnf") for path in inputs) and any(path.endswith("pdftex") for path in inputs)

@@ -1,8 +1,9 @@
 """Arithmetic as a student does it by hand, in plain Python: cross-correlation, pooling, matrix
 products, a softmax, layer output shapes and parameter counts.
 
-The by-hand solvers compute their answers with these (whole numbers stay whole, sums of decimals
-are correctly rounded with `math.fsum`), so a build of such questions never loads torch; their
+The by-hand solvers compute their answers with these (whole numbers stay whole; matrix products
+and the softmax sum with `math.fsum`, a cross-correlation with plain `sum`, exact for the whole
+numbers the bank draws), so a build of such questions never loads torch; their
 checkers run the same computation through torch (crosscheck.py). Checkers of torch-solved
 families use these functions the other way round, as the independent computation.
 """

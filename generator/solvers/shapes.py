@@ -76,7 +76,7 @@ def refusal(layer: Layer, shape: list[int]) -> str | None:
             return "padding is more than half the kernel"
         if any(out_size(shape[-2 + a], k[a], s[a], pad[a]) < 1 for a in range(2)):
             return f"the kernel {list(k)} is larger than the padded input {[shape[-2] + 2 * pad[0], shape[-1] + 2 * pad[1]]}"
-    if kind == "Linear" and shape[-1] != layer["in"]:
+    if kind == "Linear" and (not shape or shape[-1] != layer["in"]):
         return f"expects {layer['in']} input features, got {shape[-1]}"
     if kind == "Flatten" and len(shape) < 2:
         return "needs a batch dimension and at least one more"
