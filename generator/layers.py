@@ -10,8 +10,16 @@ LAYER_KEYS = {"Conv2d": ("in", "out", "kernel"), "Linear": ("in", "out"), "MaxPo
               "AvgPool2d": ("kernel",), "Flatten": (), **{a: () for a in ACTIVATIONS}}
 
 
-def _pair(v: Any) -> tuple[int, int]:
+def pair(v: Any) -> tuple[int, int]:
+    """(height, width) from one number or two."""
     return (int(v[0]), int(v[1])) if isinstance(v, (list, tuple)) else (int(v), int(v))
+
+
+def window(layer: Layer) -> tuple[tuple[int, int], tuple[int, int], tuple[int, int]]:
+    """Kernel, stride and padding of a Conv2d or pooling record, with torch's defaults (a conv's
+    stride is 1, a pooling layer's is its kernel; padding 0)."""
+    stride = layer.get("stride", 1 if layer["layer"] == "Conv2d" else layer["kernel"])
+    return pair(layer["kernel"]), pair(stride), pair(layer.get("padding", 0))
 
 
 def module(layer: Layer, device: str = "meta") -> "torch.nn.Module":  # noqa: F821
@@ -22,14 +30,14 @@ def module(layer: Layer, device: str = "meta") -> "torch.nn.Module":  # noqa: F8
     if kind not in LAYER_KEYS:
         raise ValueError(f"unknown layer type {kind!r}")
     if kind == "Conv2d":
-        return nn.Conv2d(layer["in"], layer["out"], _pair(layer["kernel"]), stride=_pair(layer.get("stride", 1)),
-                         padding=_pair(layer.get("padding", 0)), bias=layer.get("bias", True), device=device)
+        kernel, stride, padding = window(layer)
+        return nn.Conv2d(layer["in"], layer["out"], kernel, stride=stride, padding=padding,
+                         bias=layer.get("bias", True), device=device)
     if kind == "Linear":
         return nn.Linear(layer["in"], layer["out"], bias=layer.get("bias", True), device=device)
     if kind in ("MaxPool2d", "AvgPool2d"):
-        cls = nn.MaxPool2d if kind == "MaxPool2d" else nn.AvgPool2d
-        return cls(_pair(layer["kernel"]), stride=_pair(layer.get("stride", layer["kernel"])),
-                   padding=_pair(layer.get("padding", 0)))
+        kernel, stride, padding = window(layer)
+        return (nn.MaxPool2d if kind == "MaxPool2d" else nn.AvgPool2d)(kernel, stride=stride, padding=padding)
     return getattr(nn, kind)()
 
 

@@ -120,6 +120,13 @@ def test_formula_trace_takes_and_refuses_what_torch_does(layers: list, channels:
     assert (why is None) == (refused is None), (why, refused)
 
 
+def test_a_linear_layer_refuses_a_0d_input_as_torch_does() -> None:
+    from examgen.solvers.shapes import formula_trace, trace
+
+    layers = [{"name": "fc", "layer": "Linear", "in": 3, "out": 2}]
+    assert formula_trace([], layers)[1] and trace([], layers)[1]
+
+
 @MANY
 @given(layer=conv_layers)
 def test_parameter_formula_equals_numel(layer: dict) -> None:

@@ -13,6 +13,7 @@ import math
 from typing import Any, Callable
 
 from .common import out_size
+from ..layers import pair, window
 
 
 def correlate(image: list[list[float]], kernel: list[list[float]]) -> list[list[float]]:
@@ -32,10 +33,6 @@ def max_pool(image: list[list[float]], window: int, stride: int,
              for j in range(cols)] for i in range(rows)]
 
 
-def pair(v: Any) -> tuple[int, int]:
-    return (int(v[0]), int(v[1])) if isinstance(v, (list, tuple)) else (int(v), int(v))
-
-
 def layer_shape(layer: dict[str, Any], shape: list[int]) -> list[int]:
     """The output shape of one layer record by the floor formula (no torch)."""
     kind = layer["layer"]
@@ -45,9 +42,7 @@ def layer_shape(layer: dict[str, Any], shape: list[int]) -> list[int]:
         return [*shape[:-1], layer["out"]]
     if kind not in ("Conv2d", "MaxPool2d", "AvgPool2d"):
         return list(shape)  # activations keep the shape
-    k = pair(layer["kernel"])
-    s = pair(layer.get("stride", 1 if kind == "Conv2d" else layer["kernel"]))
-    pad = pair(layer.get("padding", 0))
+    k, s, pad = window(layer)
     channels = layer["out"] if kind == "Conv2d" else shape[-3]
     size = [out_size(shape[-2 + a], k[a], s[a], pad[a]) for a in range(2)]
     return [*shape[:-3], channels, *size]

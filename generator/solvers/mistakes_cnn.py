@@ -7,7 +7,7 @@ from typing import Any
 from . import SolveContext
 from .handwork import correlate, max_pool
 from .mistakes import mistake
-from ..layers import _pair
+from ..layers import pair
 from ..models import Params, Solved
 
 
@@ -213,7 +213,7 @@ def _layers_with_params(layers: list[dict[str, Any]]) -> list[tuple[int, int, in
         if layer["layer"] == "Linear":
             out.append((layer["in"] * layer["out"], layer["in"], layer["out"]))
         elif layer["layer"] == "Conv2d":
-            kh, kw = _pair(layer["kernel"])
+            kh, kw = pair(layer["kernel"])
             out.append((layer["in"] * layer["out"] * kh * kw, layer["in"], layer["out"]))
     return out
 

@@ -6,8 +6,8 @@ from typing import Any
 
 from . import Reject, SolveContext, Solved, drawer, solver
 from .common import out_size
-from .handwork import layer_params, layer_shape, pair
-from ..layers import ACTIVATIONS, LAYER_KEYS, Layer, module
+from .handwork import layer_params, layer_shape
+from ..layers import ACTIVATIONS, LAYER_KEYS, Layer, module, window
 from ..models import Params
 
 
@@ -49,11 +49,7 @@ def _working(layer: Layer, shape: list[int]) -> str:
     """The size formula with numbers, for a conv or pooling layer; '' for the rest."""
     if layer["layer"] not in ("Conv2d", "MaxPool2d", "AvgPool2d"):
         return ""
-    k = layer["kernel"] if isinstance(layer["kernel"], list) else [layer["kernel"]] * 2
-    s = layer.get("stride", layer["kernel"] if "Pool" in layer["layer"] else 1)
-    s = s if isinstance(s, list) else [s, s]
-    p = layer.get("padding", 0)
-    p = p if isinstance(p, list) else [p, p]
+    k, s, p = window(layer)
     parts = []
     for axis, size in enumerate(shape[-2:]):
         parts.append(f"\\left\\lfloor \\frac{{{size} + 2\\cdot {p[axis]} - {k[axis]}}}{{{s[axis]}}} \\right\\rfloor + 1"
@@ -70,13 +66,14 @@ def refusal(layer: Layer, shape: list[int]) -> str | None:
             return f"expects a 3-D or 4-D input, got {len(shape)}-D"
         if kind == "Conv2d" and shape[-3] != layer["in"]:
             return f"expects {layer['in']} input channels, got {shape[-3]}"
-        k, s, pad = (pair(layer.get(key, default)) for key, default in
-                     (("kernel", 1), ("stride", 1 if kind == "Conv2d" else layer["kernel"]), ("padding", 0)))
+        k, s, pad = window(layer)
         if kind != "Conv2d" and any(pad[a] > k[a] // 2 for a in range(2)):
             return "padding is more than half the kernel"
         if any(out_size(shape[-2 + a], k[a], s[a], pad[a]) < 1 for a in range(2)):
             return f"the kernel {list(k)} is larger than the padded input {[shape[-2] + 2 * pad[0], shape[-1] + 2 * pad[1]]}"
-    if kind == "Linear" and (not shape or shape[-1] != layer["in"]):
+    if kind == "Linear" and not shape:
+        return "needs at least one dimension"
+    if kind == "Linear" and shape[-1] != layer["in"]:
         return f"expects {layer['in']} input features, got {shape[-1]}"
     if kind == "Flatten" and len(shape) < 2:
         return "needs a batch dimension and at least one more"
