@@ -6,8 +6,8 @@ import math
 from fractions import Fraction
 from typing import Any
 
-from . import SolveContext, handwork
-from .handwork import matmul, softmax
+from . import SolveContext
+from .handwork import matmul, softmax, transpose
 from .lr_schedule import step_rate
 from .momentum import _grad, momentum_steps
 from .mistakes import mistake
@@ -132,32 +132,32 @@ def momentum_one_step(p: Params, s: Solved, ctx: SolveContext) -> list[float]:
 
 # --- self-attention: softmax(QK^T / sqrt(d_k)) V ------------------------------------------------
 
-def _attention(s: Solved, ctx: SolveContext, scale: float, dim: int = -1, transpose: bool = False) -> list:
-    """The attention output with one slip, from the projections Q, K, V the solver already made
-    (plain Python, as the solver computes: a softmax down the columns is one along the rows of
-    the transposed scores)."""
+def _attention(s: Solved, scale: float, columns: bool = False, keys_first: bool = False) -> list:
+    """The attention output with one slip, from the projections Q, K, V the solver already made,
+    computed as the solver computes (plain Python)."""
     Q, K, V = (s.work[k] for k in ("Q", "K", "V"))
-    scores = matmul(K, handwork.transpose(Q)) if transpose else matmul(Q, handwork.transpose(K))
-    rows = [[v / scale for v in row] for row in (scores if dim == -1 else handwork.transpose(scores))]
-    weights = [softmax(row) for row in rows]
-    return matmul(weights if dim == -1 else handwork.transpose(weights), V)
+    scores = matmul(K, transpose(Q)) if keys_first else matmul(Q, transpose(K))
+    scaled = [[v / scale for v in row] for row in scores]
+    if columns:   # a softmax down each column: along the rows of the transpose, turned back
+        return matmul(transpose([softmax(col) for col in transpose(scaled)]), V)
+    return matmul([softmax(row) for row in scaled], V)
 
 
 @mistake("attn_softmax_columns", "Takes the softmax down each column instead of along each row.")
 def attn_softmax_columns(p: Params, s: Solved, ctx: SolveContext) -> list:
-    return _attention(s, ctx, p["d_k"] ** 0.5, dim=0)
+    return _attention(s, p["d_k"] ** 0.5, columns=True)
 
 
 @mistake("attn_no_scaling", "Forgets to divide the scores by $\\sqrt{d_k}$.")
 def attn_no_scaling(p: Params, s: Solved, ctx: SolveContext) -> list:
-    return _attention(s, ctx, 1.0)
+    return _attention(s, 1.0)
 
 
 @mistake("attn_scale_dk", "Divides the scores by $d_k$ instead of $\\sqrt{d_k}$.")
 def attn_scale_dk(p: Params, s: Solved, ctx: SolveContext) -> list:
-    return _attention(s, ctx, float(p["d_k"]))
+    return _attention(s, float(p["d_k"]))
 
 
 @mistake("attn_keys_first", "Computes $KQ^\\top$ instead of $QK^\\top$ (the transposed scores).")
 def attn_keys_first(p: Params, s: Solved, ctx: SolveContext) -> list:
-    return _attention(s, ctx, p["d_k"] ** 0.5, transpose=True)
+    return _attention(s, p["d_k"] ** 0.5, keys_first=True)
