@@ -125,16 +125,15 @@ def compile_while_sampling(sampled: Iterator[Variant], docs: Documents, fmt: Cal
     document's feed as soon as it is solved (feed.py); `then` runs once every variant is sampled,
     while TeX finishes. The variants, the jobs as run, the PDFs."""
     variants: list[Variant] = []
+    split = split_variants(variants) if docs.bundled else None   # runs once the list is whole
     try:
         feeds, jobs = docs.fed()
     except OSError:   # no named pipes on this file system: sample everything, then compile the files
-        variants = list(sampled)
+        variants.extend(sampled)
         jobs = write_sources(docs.spec, docs.seed, [page_for(docs.spec, v) for v in variants], docs.stage, docs.bundled)
         then(variants)
         reporter.start("Compiling", len(jobs))
-        return (variants, *compile_documents(jobs, fmt(), workers, reporter,
-                                             split_variants(variants) if docs.bundled else None))
-    split = split_variants(variants) if docs.bundled else None   # runs once the list is whole
+        return (variants, *compile_documents(jobs, fmt(), workers, reporter, split))
     compiling = pool.submit(lambda: compile_documents(jobs, fmt(), workers, reporter, split))
     try:
         for variant in sampled:
@@ -159,16 +158,21 @@ def compile_while_sampling(sampled: Iterator[Variant], docs: Documents, fmt: Cal
         stop_all()              # nor one that started meanwhile
         wait([compiling])
         resume()
-        cause = next((f.error for f in feeds if f.error), None)
+        cause = _feed_error(feeds)
         if cause is not None and isinstance(err, LatexError):
             raise cause from None   # the LaTeX error is what a broken feed did to its document
         raise
     for feed in feeds:
         feed.finish()
-    cause = next((f.error for f in feeds if f.error), None)
+    cause = _feed_error(feeds)
     if cause is not None:
         raise cause
     return variants, ran, documents
+
+
+def _feed_error(feeds: list[Feed]) -> BaseException | None:
+    """The first error a feed met while rendering its document."""
+    return next((f.error for f in feeds if f.error), None)
 
 
 def read_logs(jobs: list[Job]) -> dict[str, str]:
@@ -213,7 +217,7 @@ def sample_each(spec: ExamSpec, bank: dict[str, Template], seed: int, count: int
         variant.sections = [render_section(s.title, s.intro, inst, pk)
                             for s, inst, pk in zip(spec.sections, instances, picks)]
         check_total(spec, variant)
-        assign_students([variant], students[number - 1:] if students else None)
+        assign_students([variant], students[number - 1:number] if students else None)
         reporter.advance()
         yield variant
 

@@ -236,7 +236,6 @@ def make_format(preamble: str, folder: Path, name: str = "examgen", record: bool
     of files TeX read (fmtcache keeps the format while they stay unchanged)."""
     source = folder / f"{name}-preamble.tex"
     source.write_text(preamble + "\\begin{document}\\end{document}\n", encoding="utf-8")
-    (folder / f"{name}.fmt").unlink(missing_ok=True)   # never write through a link into the cache
     cmd = [pdflatex(), "-ini", "-no-shell-escape", "-interaction=batchmode", f"-jobname={name}",
            *(["-recorder"] if record else []), "&pdflatex", "mylatexformat.ltx", source.name]
     try:
@@ -293,7 +292,7 @@ def compile_all(jobs: list[Job], workers: int, on_done: Callable[[Job], None] | 
     with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
         futures = [pool.submit(_one, job, on_done) for job in jobs]
         done, _ = wait(futures, return_when=FIRST_EXCEPTION)
-        failed = next((f.exception() for f in futures if f in done and f.exception() is not None), None)
+        failed = next((error for f in done if (error := f.exception()) is not None), None)
         if failed is not None:
             pool.shutdown(wait=False, cancel_futures=True)
             mine = {job.tex for job in jobs}

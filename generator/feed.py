@@ -97,7 +97,7 @@ class Feed:
         text, self._held = "".join(self._held), []
         self._out.write(text)
         self._out.flush()
-        self._pipe = _send(self._pipe, text.encode("utf-8"))
+        self._pipe = _write_all(self._pipe, text.encode("utf-8"))
 
     def _open_pipe(self) -> int | None:
         """The pipe's write end once pdflatex has opened it (None if the build stops first)."""
@@ -130,7 +130,7 @@ class Feed:
         self.pipe.unlink(missing_ok=True)
 
 
-def _send(pipe: int | None, data: bytes) -> int | None:
+def _write_all(pipe: int | None, data: bytes) -> int | None:
     """Write all of `data` to the pipe; None from now on if pdflatex has gone (it failed: its log
     says why, and the .tex file is still written in full)."""
     if pipe is None:

@@ -66,7 +66,7 @@ def _private(cache: Path) -> bool:
 
 
 def _fetch(cache: Path, key: str, target: Path) -> bool:
-    """Link (or copy) a stored format to `target` if its manifest still matches the TeX files."""
+    """Copy a stored format to `target` if its manifest still matches the TeX files."""
     stored, manifest = cache / f"{key}.fmt", cache / f"{key}.json"
     try:
         recorded = json.loads(manifest.read_text(encoding="utf-8"))
@@ -89,8 +89,6 @@ def _stamp(path: Path) -> list[int]:
     return [info.st_size, info.st_mtime_ns]
 
 
-
-
 def _store(cache: Path, key: str, fmt: Path, fls: Path) -> None:
     """Keep a fresh dump with the manifest of what it read; a cache that cannot be written is
     simply not used."""
@@ -107,18 +105,16 @@ def _store(cache: Path, key: str, fmt: Path, fls: Path) -> None:
 
 
 def _inputs(fls: Path, folder: Path) -> dict[str, list[int]]:
-    """The TeX files the dump read (its -recorder list, outside the build folder) and pdflatex
-    itself, each with its size and time."""
+    """The TeX files the dump read (its -recorder list, outside the build folder), pdflatex itself
+    and each TeX tree's ls-R (a package installed into a tree searched first changes what TeX would
+    read without changing any file it read), each with its size and time; {} if nothing was read."""
     here = os.path.realpath(folder)
-    # ls-R: a package installed into a tree searched first (TEXMFLOCAL) changes what TeX would
-    # read without changing any file it read
-    paths = {os.path.realpath(pdflatex()), *(p for root in tex_tree() if os.path.isfile(p := os.path.join(root, "ls-R")))}
-    for line in fls.read_text(encoding="latin-1").splitlines():
-        if line.startswith("INPUT "):
-            path = os.path.realpath(os.path.join(here, line[6:]))
-            if not path.startswith(here + os.sep):
-                paths.add(path)
-    return {path: _stamp(Path(path)) for path in sorted(paths)} if len(paths) > 1 else {}
+    read = {path for line in fls.read_text(encoding="latin-1").splitlines() if line.startswith("INPUT ")
+            if not (path := os.path.realpath(os.path.join(here, line[6:]))).startswith(here + os.sep)}
+    if not read:
+        return {}
+    lists = {path for root in tex_tree() if os.path.isfile(path := os.path.join(root, "ls-R"))}
+    return {path: _stamp(Path(path)) for path in sorted(read | lists | {os.path.realpath(pdflatex())})}
 
 
 def _write_atomic(path: Path, data: bytes) -> None:

@@ -61,10 +61,11 @@ def publish(stage: Path, final: Path) -> None:
 def keep_outputs(folder: Path) -> None:
     """Remove everything but the outputs (LaTeX's auxiliary files, anything a document wrote)."""
     for path in sorted(folder.rglob("*"), key=lambda p: len(p.parts), reverse=True):
-        if path.is_symlink() or (not path.is_dir() and (not path.is_file() or path.suffix not in PUBLISHED)):
+        if path.is_dir() and not path.is_symlink():
+            if not any(path.iterdir()):
+                path.rmdir()
+        elif path.is_symlink() or not path.is_file() or path.suffix not in PUBLISHED:
             path.unlink()   # a link, a pipe or socket, or a file that is not an output
-        elif path.is_dir() and not any(path.iterdir()):
-            path.rmdir()
 
 
 def _swap(stage: Path, final: Path) -> None:

@@ -3,6 +3,7 @@ made again when one changes or the stored copy is damaged, and never a reason fo
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -91,7 +92,6 @@ def test_only_the_most_recently_used_formats_are_kept(cache: Path, monkeypatch: 
     for i, key in enumerate("abc"):
         for suffix in (".fmt", ".json"):
             (cache / f"{key}{suffix}").write_text("{}")
-        import os
         os.utime(cache / f"{key}.json", ns=(i * 10**9, i * 10**9))
     fmtcache._prune(cache)
     assert sorted(p.name for p in cache.iterdir()) == ["b.fmt", "b.json", "c.fmt", "c.json"]
