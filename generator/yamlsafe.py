@@ -16,6 +16,9 @@ from .errors import BankError
 
 MAX_BYTES = 1_000_000   # the biggest bank file is ~20 kB
 MAX_DEPTH = 64          # the deepest real nesting is a matrix inside a preset (~6)
+# The libyaml in PyYAML 6.0.4's wheels stops at 1000 levels in its scanner, before any event
+# reaches _check_events' count: its message, reported as this loader's own limit
+LIBYAML_DEPTH = "exceeded maximum nesting depth"
 
 _Base = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
@@ -116,6 +119,8 @@ def yaml_text(text: str, where: str) -> Any:
         mark = getattr(err, "problem_mark", None)
         line = f" line {mark.line + 1}" if mark else ""
         why = " ".join(str(getattr(err, "problem", None) or err).split())
+        if why == LIBYAML_DEPTH:  # deeper than libyaml's own cap, so deeper than ours too
+            raise BankError(f"{where}:{line}: nested more than {MAX_DEPTH} levels deep") from None
         raise BankError(f"{where}:{line} not valid YAML ({why})") from None
     except RecursionError:
         raise BankError(f"{where}: nested too deeply") from None

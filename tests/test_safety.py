@@ -25,7 +25,8 @@ ALIAS_BOMB = "a: &a [x, x, x, x, x, x, x, x, x]\n" + "".join(
     (ALIAS_BOMB, "line 1: anchors and aliases"),
     ("a: 1\nb: 2\na: 3\n", "line 3: duplicate key 'a' (first on line 1)"),
     ("x: [1, {k: 1, k: 2}]\n", "duplicate key 'k'"),
-    ("[" * 3000 + "]" * 3000, "nested more than 64 levels deep"),
+    ("[" * 65 + "]" * 65, "nested more than 64 levels deep"),
+    ("[" * 3000 + "]" * 3000, "nested more than 64 levels deep"),   # past libyaml's own cap
     ("x: !!python/object/apply:os.system [echo hi]\n", "not valid YAML"),
     ("a: [1, 2\n", "not valid YAML"),
     ("{[1, 2]: x}\n", "a mapping key must be plain text or a number"),
