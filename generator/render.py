@@ -26,6 +26,7 @@ def environment(folder: str | None = None) -> SandboxedEnvironment:
         undefined=jinja2.StrictUndefined, autoescape=False,
         trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
         loader=jinja2.FileSystemLoader(folder or str(templates_dir())),
+        auto_reload=False,  # the templates do not change during a run: no stat of each on every use
     )
     env.add_filters(FILTERS)
     return env
