@@ -6,7 +6,8 @@
 - "??", "None", "nan", `*` between numbers, a template or preset id, or the word "template";
 - in an exam, a lettered part followed by no answer space (a gap under 1 cm before the next text);
 - in an exam, a question's text apart from its answer box: a page that starts with an answer box
-  (its question is on the page before), or with a later option of a list that began on the page before.
+  (its question is on the page before), or with a later option of a list that began on the page before;
+- in an exam or solutions, text inside a question at the page's margin (it lost the question's indent).
 """
 from __future__ import annotations
 
@@ -29,6 +30,9 @@ OPTION_ON = re.compile(r"^\s*(ii|iii|iv|v|vi|vii|viii|ix|x)\)\s")   # an option 
 TOP_GAP_PT = 28.0          # 1 cm more than a page's usual space between the header and its first line
 SOLUTION_ALONE = re.compile(r"^\s*Solution\.\s*$")        # a solution's title with nothing after it
 QUESTION_START = re.compile(r"^\s*(Question|Exercise|Problem|Task) \d+\b")
+FIRST_PAGE = re.compile(r"^\s*Page 1 of \d+\s*$")   # a variant's cover
+NOTES = re.compile(r"^\s*Notes on the original paper\s*$")   # errata.tex.j2's heading, after the questions
+MARGIN_PT = 2.0            # text this close to the header's left edge is at the margin
 WORDS = (re.compile(r"\?\?"), re.compile(r"\bNone\b(?!,| of)"), re.compile(r"\bnan\b", re.I),
          re.compile(r"\d\s*\*\s*-?\d"), re.compile(r"\btemplates?\b", re.I))
 CODE_LINE = re.compile(r"\w\(.*=|^\s*(def|return|import|for|if|self\.|print)\b|nn\.")  # Python listings may multiply
@@ -189,6 +193,30 @@ def apart_problems(pdf: Path, name: str) -> list[Problem]:
     return out
 
 
+def margin_problems(pdf: Path, name: str) -> list[Problem]:
+    """Text inside a question set at the page's margin, where only the header and question
+    headings belong: a stem or given data that lost the question's indent. A variant's first page
+    (its cover) is left out, and so is a page with no indented text (no question on it), and the
+    notes on the original paper after the questions (a section of their own, at the margin)."""
+    out = []
+    notes = False
+    for number, (height, lines) in enumerate(_lines_by_page(pdf), start=1):
+        body, _ = _split_footer(height, lines)
+        if len(body) < 2 or any(FIRST_PAGE.match(ln[2]) for ln in lines if ln not in body):
+            notes = False
+            continue
+        margin = body[0][3]   # the header's left edge
+        inside = []
+        for line in body[1:]:
+            notes = notes or bool(NOTES.match(line[2]))
+            if not notes and not QUESTION_START.match(line[2]):
+                inside.append(line)
+        if not any(ln[3] >= margin + MARGIN_PT for ln in inside):
+            continue
+        out += [Problem(name, number, "text at the margin", ln[2].strip()[:60]) for ln in inside if ln[3] < margin + MARGIN_PT]
+    return out
+
+
 def check_folder(folder: Path, ids: Iterable[str] = (), logs: dict[str, str] | None = None) -> list[Problem]:
     """Every layout problem of a built output folder (its PDFs; overfull lines from `logs` by PDF name)."""
     ids = sorted(set(ids))
@@ -202,6 +230,8 @@ def check_folder(folder: Path, ids: Iterable[str] = (), logs: dict[str, str] | N
         problems += orphan_problems(pdf, name, boxes=exam) + word_problems(pdf, name, ids)
         if exam:
             problems += space_problems(pdf, name) + apart_problems(pdf, name)
+        if exam or pdf.stem.endswith("solutions"):
+            problems += margin_problems(pdf, name)
     for name, text in (logs or {}).items():
         problems += [Problem(name, 0, "overfull line", f"{pt:.1f}pt too wide at line {line}")
                      for line, pt in overfull(text, OVERFULL_PT)]

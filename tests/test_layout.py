@@ -114,3 +114,27 @@ def test_the_gate_finds_a_solution_title_alone_at_the_foot_of_a_page(tmp_path: P
                                           + "i) The first verdict.\n\\end{document}\n")
     compile_tex(Job(folder / "solutions.tex", "alone"))
     assert [(p.page, p.kind, p.detail) for p in check_folder(folder)] == [(1, "heading at the foot of the page", "Solution.")]
+
+
+MARGIN = r"""\documentclass{exam}
+\pagestyle{headandfoot}\header{Course}{}{Exam code X}\footer{}{Page \thepage\ of 2}{}
+\qformat{Question \thequestion\hfill}
+\begin{document}
+A cover page, at the margin like any cover.
+\newpage
+\begin{questions}
+\titledquestion{Stems} Question text at the question's indent.
+\begin{parts}\part A part at its own indent.\end{parts}
+\end{questions}
+Given data that lost its indent.
+\end{document}
+"""
+
+
+def test_the_gate_finds_text_inside_a_question_at_the_margin(tmp_path: Path) -> None:
+    folder = tmp_path / "build"
+    folder.mkdir()
+    (folder / "exam.tex").write_text(MARGIN)
+    compile_tex(Job(folder / "exam.tex", "margin"))
+    assert [(p.page, p.kind, p.detail) for p in check_folder(folder)] == [
+        (2, "text at the margin", "Given data that lost its indent.")]
