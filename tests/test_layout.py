@@ -9,7 +9,7 @@ import pytest
 from examgen.bank import load_bank
 from examgen.build import BuildOptions, build
 from examgen.compile import Job, compile_tex
-from examgen.layout import check_folder, unnatural_ids
+from examgen.layout import Problem, check_folder, unnatural_ids
 from examgen.paths import ROOT
 
 SPECS = sorted((ROOT / "bank" / "exams").glob("*.yaml"))
@@ -62,6 +62,15 @@ def test_the_gate_finds_each_kind_of_problem(tmp_path: Path) -> None:
     assert kinds == {"overfull line", "forbidden text", "heading at the foot of the page", "part without answer space"}
 
 
+def gate(tmp_path: Path, name: str, tex: str) -> list[Problem]:
+    """What the gate finds in a build folder holding one compiled document."""
+    folder = tmp_path / "build"
+    folder.mkdir()
+    (folder / name).write_text(tex)
+    compile_tex(Job(folder / name, Path(name).stem))
+    return check_folder(folder)
+
+
 APART = r"""\documentclass{article}
 \usepackage[paperheight=12cm,paperwidth=12cm,margin=1.5cm]{geometry}
 \pagestyle{myheadings}\markright{Course header}
@@ -83,11 +92,7 @@ ii) is fine inside a page.
 
 
 def test_the_gate_finds_a_question_apart_from_its_box_or_options(tmp_path: Path) -> None:
-    folder = tmp_path / "build"
-    folder.mkdir()
-    (folder / "exam.tex").write_text(APART)
-    compile_tex(Job(folder / "exam.tex", "apart"))
-    found = [(p.page, p.kind) for p in check_folder(folder)]
+    found = [(p.page, p.kind) for p in gate(tmp_path, "exam.tex", APART)]
     assert found == [(2, "answer box apart from its question"), (3, "options apart from their question")]
 
 
@@ -106,14 +111,10 @@ def test_parts_with_options_figures_or_code_are_measured_to_stay_with_their_box(
 
 
 def test_the_gate_finds_a_solution_title_alone_at_the_foot_of_a_page(tmp_path: Path) -> None:
-    folder = tmp_path / "build"
-    folder.mkdir()
     body = "\n\n".join(f"Line {i} of the worked solution before." for i in range(4))
-    (folder / "solutions.tex").write_text(APART.split(r"\begin{document}")[0]
-                                          + "\\begin{document}\n" + body + "\n\\vfill\nSolution.\n\\newpage\n"
-                                          + "i) The first verdict.\n\\end{document}\n")
-    compile_tex(Job(folder / "solutions.tex", "alone"))
-    assert [(p.page, p.kind, p.detail) for p in check_folder(folder)] == [(1, "heading at the foot of the page", "Solution.")]
+    tex = (APART.split(r"\begin{document}")[0] + "\\begin{document}\n" + body + "\n\\vfill\nSolution.\n\\newpage\n"
+           + "i) The first verdict.\n\\end{document}\n")
+    assert [(p.page, p.kind, p.detail) for p in gate(tmp_path, "solutions.tex", tex)] == [(1, "heading at the foot of the page", "Solution.")]
 
 
 MARGIN = r"""\documentclass{exam}
@@ -132,9 +133,5 @@ Given data that lost its indent.
 
 
 def test_the_gate_finds_text_inside_a_question_at_the_margin(tmp_path: Path) -> None:
-    folder = tmp_path / "build"
-    folder.mkdir()
-    (folder / "exam.tex").write_text(MARGIN)
-    compile_tex(Job(folder / "exam.tex", "margin"))
-    assert [(p.page, p.kind, p.detail) for p in check_folder(folder)] == [
+    assert [(p.page, p.kind, p.detail) for p in gate(tmp_path, "exam.tex", MARGIN)] == [
         (2, "text at the margin", "Given data that lost its indent.")]
