@@ -18,7 +18,7 @@ from .models import ExamSpec, Instance, Pick, Template, Variant
 from .pick import pick_questions
 from .feed import Feed
 from .render import render_document, render_section, stream_document
-from .roster import Student, assign_students, load_roster
+from .roster import Student, load_roster
 from .sample import fingerprint, instantiate
 from .seeding import rng_for
 from .solve import make_context
@@ -213,11 +213,11 @@ def sample_each(spec: ExamSpec, bank: dict[str, Template], seed: int, count: int
     for number in range(1, count + 1):
         picks = pick_questions(spec, bank, seed, number, as_printed)
         instances = [[_instance(p, seed, number, ctx, seen) for p in section] for section in picks]
-        variant = Variant(number, instances, code=exam_code(spec.id, seed, number))
+        variant = Variant(number, instances, code=exam_code(spec.id, seed, number),
+                          student=students[number - 1] if students else None)
         variant.sections = [render_section(s.title, s.intro, inst, pk)
                             for s, inst, pk in zip(spec.sections, instances, picks)]
         check_total(spec, variant)
-        assign_students([variant], students[number - 1:number] if students else None)
         reporter.advance()
         yield variant
 
