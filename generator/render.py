@@ -107,7 +107,7 @@ def _options_tex(options: list[RenderedOption], with_key: bool) -> str:
         text = o.text
         if with_key:
             verdict = r"\textbf{true}" if o.correct else "false"
-            text += f" \\hfill[{verdict}]" + (f"\\\\ \\emph{{{o.why}}}" if o.why else "")
+            text += f"\\examgenright[{verdict}]" + (f"\\\\ \\emph{{{o.why}}}" if o.why else "")
         items.append(f"\\item[{roman(i)})] {text}")
     return "\n\\begin{itemize}\n" + "\n".join(items) + "\n\\end{itemize}"
 
