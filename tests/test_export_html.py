@@ -84,3 +84,14 @@ def test_screenshot_is_not_blank(pages, tmp_path: Path) -> None:
     assert ImageStat.Stat(gray).stddev[0] > 20          # text on a page, not a flat colour
     inked = sum(gray.histogram()[:128]) / (gray.width * gray.height)
     assert 0.005 < inked < 0.5
+
+
+def test_table_cells_keep_their_columns_alignment_inside_a_centred_block() -> None:
+    """A layer listing (Glasgow 1) is a left-aligned tabular inside a center block: its cells
+    stay on the left, a right column on the right, and \\multicolumn spans its columns."""
+    tex = ("\\begin{center}\\begin{tabular}[t]{@{}l|r@{}}\n\\multicolumn{2}{@{}l}{\\textbf{model1}} \\\\\n"
+           "\\texttt{fc1} & 784 \\\\\n\\end{tabular}\\end{center}")
+    rows = etree.fromstring(f"<r>{Converter(mathml, lambda t: '')(tex)}</r>").findall(".//tr")
+    cells = [[(td.get("colspan"), td.get("style"), "".join(td.itertext())) for td in row] for row in rows]
+    assert cells == [[("2", "text-align:left", "model1")],
+                     [(None, "text-align:left", "fc1"), (None, "text-align:right", "784")]]

@@ -10,7 +10,7 @@ from __future__ import annotations
 import html
 import re
 from dataclasses import dataclass
-from typing import Callable
+from typing import Callable, Iterator
 
 MathFn = Callable[[str, bool], str]     # (latex, display) → markup
 FigureFn = Callable[[str], str]         # tikzpicture source → markup
@@ -118,14 +118,31 @@ class Converter:
         return f"<{tag}>{''.join(rows)}</{tag}>"
 
     def _table(self, body: str) -> str:
-        _, start = _group(body, 0) if body.lstrip().startswith("{") else ("", 0)
+        """Rows and cells, each cell aligned as its column's spec says (l, c, r; p{..} on the left),
+        so a table inside a centred block keeps its columns; \\multicolumn spans its columns."""
+        body = body.lstrip()
+        start = _skip_optional(body, 0)
+        spec, start = _group(body, start) if body[start:start + 1] == "{" else ("", start)
+        aligns = _columns(spec)
         rows = []
         for row in _split_top(body[start:], r"\\"):
             row = re.sub(r"^\s*\[[^\]]*\]|\\(hline|toprule|midrule|bottomrule|cline\{[^}]*\})", "", row).strip()
             if row:
-                cells = "".join(f"<td>{self.inline(c.strip())}</td>" for c in _split_top(row, "&"))
-                rows.append(f"<tr>{cells}</tr>")
+                rows.append(f"<tr>{''.join(self._cells(_split_top(row, '&'), aligns))}</tr>")
         return f"<table><tbody>{''.join(rows)}</tbody></table>"
+
+    def _cells(self, cells: list[str], aligns: list[str]) -> Iterator[str]:
+        column = 0
+        for cell in (c.strip() for c in cells):
+            span, align = 1, aligns[column] if column < len(aligns) else "left"
+            if cell.startswith("\\multicolumn"):
+                count, i = _group(cell, _skip_space(cell, len("\\multicolumn")))
+                own, i = _group(cell, _skip_space(cell, i))
+                cell, _ = _group(cell, _skip_space(cell, i))
+                span, align = int(count) if count.strip().isdigit() else 1, (_columns(own) or [align])[0]
+            colspan = f' colspan="{span}"' if span > 1 else ""
+            yield f'<td{colspan} style="text-align:{align}">{self.inline(cell)}</td>'
+            column += span
 
     def _command(self, tex: str, i: int, out: list[str]) -> int:
         match = COMMAND.match(tex, i)
@@ -240,6 +257,30 @@ def _skip_space(tex: str, i: int) -> int:
     while i < len(tex) and tex[i] in " \t":
         i += 1
     return i
+
+
+ALIGN = {"l": "left", "c": "center", "r": "right"}
+
+
+def _columns(spec: str) -> list[str]:
+    """Each column's alignment in a tabular spec: l, c, r, and p{..}, m{..}, b{..} (on the left);
+    @{..}, !{..}, >{..}, <{..} and | are not columns; *{n}{..} repeats."""
+    aligns, i = [], 0
+    while i < len(spec):
+        kind = spec[i]
+        if kind in "@!<>":
+            _, i = _group(spec, i + 1)
+        elif kind in "pmb":
+            aligns.append("left")
+            _, i = _group(spec, i + 1)
+        elif kind == "*":
+            count, i = _group(spec, i + 1)
+            inner, i = _group(spec, i)
+            aligns += _columns(inner) * (int(count) if count.strip().isdigit() else 1)
+        else:
+            aligns += [ALIGN[kind]] if kind in ALIGN else []
+            i += 1
+    return aligns
 
 
 def _skip_optional(tex: str, i: int) -> int:
