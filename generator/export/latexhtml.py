@@ -118,8 +118,9 @@ class Converter:
         return f"<{tag}>{''.join(rows)}</{tag}>"
 
     def _table(self, body: str) -> str:
-        """Rows and cells, each cell aligned as its column's spec says (l, c, r; p{..} on the left),
-        so a table inside a centred block keeps its columns; \\multicolumn spans its columns."""
+        """Rows and cells, each cell classed left, center or right as its column's spec says (l, c,
+        r; p{..} on the left), so a table inside a centred block keeps its columns (a class, not a
+        style: QTI allows no style attribute); \\multicolumn spans its columns."""
         body = body.lstrip()
         start = _skip_optional(body, 0)
         spec, start = _group(body, start) if body[start:start + 1] == "{" else ("", start)
@@ -141,7 +142,7 @@ class Converter:
                 cell, _ = _group(cell, _skip_space(cell, i))
                 span, align = int(count) if count.strip().isdigit() else 1, (_columns(own) or [align])[0]
             colspan = f' colspan="{span}"' if span > 1 else ""
-            yield f'<td{colspan} style="text-align:{align}">{self.inline(cell)}</td>'
+            yield f'<td{colspan} class="{align}">{self.inline(cell)}</td>'
             column += span
 
     def _command(self, tex: str, i: int, out: list[str]) -> int:
