@@ -27,12 +27,35 @@ def mathml(latex: str, display: bool) -> str:
     import latex2mathml.converter
 
     try:
-        out = latex2mathml.converter.convert(latex.strip(), display="block" if display else "inline")
-        if _safe_mathml(etree.fromstring(out)):
-            return out
+        root = etree.fromstring(latex2mathml.converter.convert(latex.strip(), display="block" if display else "inline"))
+        if _safe_mathml(root):
+            return etree.tostring(_space_functions(root), encoding="unicode")
     except Exception:  # the converter raises bare exceptions of many kinds on LaTeX it lacks
         pass
     return f'<code class="latex">{html.escape(latex.strip(), quote=False)}</code>'
+
+
+FUNCTIONS = {"log", "ln", "exp", "lg", "sin", "cos", "tan", "tanh", "sinh", "cosh", "det", "arg", "max", "min",
+             "sup", "inf", "lim", "dim", "ker", "Pr", "softmax"}
+THIN = "0.1667em"
+
+
+def _space_functions(root: etree._Element) -> etree._Element:
+    """A thin space after a named function (log 0.35, log ŷ) as TeX sets one; latex2mathml writes
+    `<mi>log</mi>` with nothing after it, and browsers add no space. None before a bracket."""
+    for el in list(root.iter(f"{{{MATHML_NS}}}mi", f"{{{MATHML_NS}}}mo")):
+        after = el.getnext()
+        if (el.text or "").strip() not in FUNCTIONS or after is None or _opens(after):
+            continue
+        el.addnext(etree.Element(f"{{{MATHML_NS}}}mspace", width=THIN))
+    return root
+
+
+def _opens(el: etree._Element) -> bool:
+    """The element starts with an opening bracket (a fence, or a row whose first child is one)."""
+    while etree.QName(el).localname == "mrow" and len(el):
+        el = el[0]
+    return etree.QName(el).localname == "mo" and (el.text or "").strip() in ("(", "[", "{", "|", "\u2016", "\u27e8")
 
 
 def _safe_mathml(root: etree._Element) -> bool:
