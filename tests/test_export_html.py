@@ -94,3 +94,10 @@ def test_table_cells_keep_their_columns_alignment_inside_a_centred_block() -> No
     rows = etree.fromstring(f"<r>{Converter(mathml, lambda t: '')(tex)}</r>").findall(".//tr")
     cells = [[(td.get("colspan"), td.get("class"), "".join(td.itertext())) for td in row] for row in rows]
     assert cells == [[("2", "left", "model1")], [(None, "left", "fc1"), (None, "right", "784")]]
+
+
+def test_a_named_function_is_followed_by_a_thin_space_unless_a_bracket_follows() -> None:
+    ns = {"m": "http://www.w3.org/1998/Math/MathML"}
+    spaced = etree.fromstring(mathml(r"-\log 0.35 + \log \hat{y}", False))
+    assert [el.getnext().tag.split("}")[1] for el in spaced.iterfind(".//m:mi", ns) if el.text == "log"] == ["mspace"] * 2
+    assert not etree.fromstring(mathml(r"\ln\left(\frac{20}{7}\right)", False)).findall(".//m:mspace", ns)
