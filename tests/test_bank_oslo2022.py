@@ -60,6 +60,21 @@ def test_2a_matches_the_hint_and_2b_corrects_the_garbled_hint() -> None:
     assert pathsum.best_cut(graph, "x1") == ["c", "d"]  # the hint's grouping: through c and through d
 
 
+def test_a_term_too_wide_for_a_line_is_multiplied_out_into_narrower_terms_with_the_same_sum() -> None:
+    import sympy
+
+    graphs = [solved("pathsum-gradients", None, seed).params["graph"] for seed in range(300)]
+    wide = [(g, x) for g in graphs for x in ("x1", "x2")
+            if max(pathsum.width(t) for t in pathsum.fit(pathsum.factored(g, x), 1e9)) > pathsum.LINE_UNITS]
+    assert wide, "no draw in 300 seeds needs more than one line: the test shows nothing"
+    for graph, x in wide:
+        whole, lines = pathsum.factored(graph, x), pathsum.fit(pathsum.factored(graph, x))
+        assert all(pathsum.width(t) <= pathsum.LINE_UNITS for t in lines)
+        assert sympy.expand(sum(map(pathsum.to_sympy, lines)) - pathsum.to_sympy(whole)) == 0
+    paper = solved("pathsum-gradients", "oslo-2022-2ab").params["graph"]   # the paper's grouping stays as it is
+    assert all(pathsum.fit(pathsum.factored(paper, x)) == pathsum.fit(pathsum.factored(paper, x), 1e9) for x in ("x1", "x2"))
+
+
 @pytest.mark.parametrize("seed", [None, *SEEDS])
 def test_path_sums_equal_autograd_and_the_expanded_sum(seed: int | None) -> None:
     import sympy
