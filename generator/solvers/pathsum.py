@@ -180,6 +180,7 @@ def _gradient(graph: Graph, x: str) -> dict[str, Any]:
     cut = best_cut(graph, x)
     terms = fit(fact)
     return {"exact": to_sympy(fact), "factored": [latex(t) for t in terms],
+            "spread": len(terms) > len(fact[1] if fact[0] == "sum" else [fact]),
             "paths": [latex(_prod([("d", a, b) for a, b in zip(p, p[1:])])) for p in paths(graph, "y", x)],
             "cut": ", ".join(cut), "count": len(paths(graph, "y", x))}
 
@@ -194,7 +195,8 @@ def pathsum_gradients(p: Params, ctx: SolveContext) -> Solved:
         if g["count"] < 2:
             raise Reject(f"only one path from y to {x}")
         answers[f"grad_{x}"] = g["exact"]
-        work.update({f"factored_{x}": g["factored"], f"paths_{x}": g["paths"], f"cut_{x}": g["cut"]})
+        work.update({f"factored_{x}": g["factored"], f"spread_{x}": g["spread"], f"paths_{x}": g["paths"],
+                     f"cut_{x}": g["cut"]})
     return Solved(answers=answers, work=work)
 
 
