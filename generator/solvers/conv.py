@@ -29,6 +29,16 @@ def kernel_not_trivial(p: Params) -> bool:
     return sum(1 for row in p["kernel"] for v in row if v != 0) >= 2
 
 
+# Products on one line of the working: nine of a 3x3 kernel, with negative weights in brackets,
+# ran 32pt into the margin; a line holds whole kernel rows, at most six products.
+LINE_PRODUCTS = 6
+
+
+def _bands(rows: int, per_line: int) -> list[range]:
+    """Kernel rows grouped for the printed lines: 3 rows, 2 a line -> [0, 1], [2]."""
+    return [range(start, min(start + per_line, rows)) for start in range(0, rows, per_line)]
+
+
 @solver("conv2d_by_hand")
 def conv2d_by_hand(p: Params, ctx: SolveContext) -> Solved:
     """Cross-correlation (what nn.Conv2d computes), no padding, stride 1; then optional max pooling.
@@ -38,8 +48,10 @@ def conv2d_by_hand(p: Params, ctx: SolveContext) -> Solved:
     if rows * cols > 1 and len({v for row in out for v in row}) == 1:
         raise Reject("every output value is the same")
     kh, kw = len(p["kernel"]), len(p["kernel"][0])
-    terms = [[products([p["image"][i + a][j + b] for a in range(kh) for b in range(kw)],
-                       [p["kernel"][a][b] for a in range(kh) for b in range(kw)])
+    per_line = max(1, LINE_PRODUCTS // kw)   # kernel rows on one printed line
+    terms = [[[products([p["image"][i + a][j + b] for a in band for b in range(kw)],
+                        [p["kernel"][a][b] for a in band for b in range(kw)])
+               for band in _bands(kh, per_line)]
               for j in range(cols)] for i in range(rows)]
     answers = {"output": as_list(out)}
     pool = p.get("pool", 0)
