@@ -44,7 +44,12 @@ def staging(final: Path) -> Iterator[Path]:
         yield stage
         publish(stage, final)
     finally:
-        _remove(stage)
+        try:
+            with _signals_held():   # a Ctrl-C now (or its deferred error) acts once the folder is gone
+                _remove(stage)
+        except BaseException:       # one that landed before the signals were held: remove, then report it
+            _remove(stage)
+            raise
 
 
 def publish(stage: Path, final: Path) -> None:
@@ -129,15 +134,17 @@ def _remove(path: Path) -> None:
 
 @contextmanager
 def _signals_held() -> Iterator[None]:
-    """The swap is not cut in half by Ctrl-C or SIGTERM; a signal arriving meanwhile acts after it."""
+    """The swap (or the removal of a staging folder) is not cut in half by Ctrl-C, SIGTERM or the
+    interrupt that stop_on_signals deferred (SIGALRM); a signal arriving meanwhile acts after it."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
-    signal.pthread_sigmask(signal.SIG_BLOCK, SIGNALS)
+    held = (*SIGNALS, signal.SIGALRM)
+    signal.pthread_sigmask(signal.SIG_BLOCK, held)
     try:
         yield
     finally:
-        signal.pthread_sigmask(signal.SIG_UNBLOCK, SIGNALS)
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, held)
 
 
 @contextmanager
@@ -152,12 +159,15 @@ def stop_on_signals() -> Iterator[None]:
         return
     fired: list[int] = []
 
+    def interrupted() -> Interrupted:
+        return Interrupted(f"interrupted by {signal.Signals(fired[0]).name}: build stopped; the output "
+                           "folder holds the last complete build", 128 + fired[0])
+
     def raise_when_safe(frame: object) -> None:
         if _importing(frame):
             signal.setitimer(signal.ITIMER_REAL, 0.05)  # SIGALRM comes back here
             return
-        raise Interrupted(f"interrupted by {signal.Signals(fired[0]).name}: build stopped; the output "
-                          "folder holds the last complete build", 128 + fired[0])
+        raise interrupted()
 
     def handler(signum: int, frame: object) -> None:
         if fired:
@@ -170,6 +180,12 @@ def stop_on_signals() -> Iterator[None]:
     previous[signal.SIGALRM] = signal.signal(signal.SIGALRM, lambda _s, frame: raise_when_safe(frame))
     try:
         yield
+    except Interrupted:
+        raise
+    except BaseException:
+        if fired:   # the signal stopped the build (its pdflatex was killed) before the deferred
+            raise interrupted() from None   # error was raised: report the signal, not what it broke
+        raise
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
         for sig, old in previous.items():

@@ -137,6 +137,6 @@ def test_an_interrupted_build_stops_and_keeps_the_previous_output(
     assert proc.returncode == 128 + signals[0], err
     lines = [line for line in err.splitlines() if line.strip()]
     assert len(lines) == 1 and lines[0].startswith("examgen: error: interrupted by "), err
-    assert sorted(os.listdir(out)) == ["busy-seed3"]
+    assert sorted(os.listdir(out)) == ["busy-seed3"], [(r, f) for r, d, f in os.walk(out)]
     assert os.listdir(out / "busy-seed3") == ["exam.pdf"] and (out / "busy-seed3" / "exam.pdf").read_text() == "GOOD"
     assert _our_pdflatex(out) == []
