@@ -31,7 +31,15 @@ def split_pdf(pdf: Path, targets: dict[int, Path]) -> list[Path]:
             with pikepdf.new() as own:
                 own.pages.extend(bundle.pages[first - 1:last])
                 own.docinfo["/Producer"] = own.docinfo["/Creator"] = pikepdf.String("examgen")
-                target.parent.mkdir(parents=True, exist_ok=True)
+                _make_folders(target, pdf.parent)
                 own.save(target, deterministic_id=True)
             written.append(target)
     return written
+
+
+def _make_folders(target: Path, root: Path) -> None:
+    """The folders from `root` down to `target`'s, one level at a time: `root` itself is never made
+    again, so a split still running while an interrupted build removes its staging folder fails
+    instead of bringing the folder back."""
+    for folder in reversed(target.relative_to(root).parents[:-1]):
+        (root / folder).mkdir(exist_ok=True)
