@@ -135,3 +135,13 @@ Given data that lost its indent.
 def test_the_gate_finds_text_inside_a_question_at_the_margin(tmp_path: Path) -> None:
     assert [(p.page, p.kind, p.detail) for p in gate(tmp_path, "exam.tex", MARGIN)] == [
         (2, "text at the margin", "Given data that lost its indent.")]
+
+
+def test_the_layout_sweep_builds_and_gates_each_spec(capsys: pytest.CaptureFixture[str]) -> None:
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("layout_sweep", ROOT / "scripts" / "layout_sweep.py")
+    sweep = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(sweep)
+    assert sweep.main(["--seeds", "7,8", "--variants", "2", str(ROOT / "bank" / "exams" / "demo.yaml")]) == 0
+    assert capsys.readouterr().out.splitlines() == ["demo seed 7: 0 problem(s)", "demo seed 8: 0 problem(s)"]
