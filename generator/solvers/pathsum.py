@@ -8,6 +8,7 @@ dy/dx = sum over cut neurons w of (paths y -> w) * (paths w -> x), each side gro
 from __future__ import annotations
 
 import itertools
+import math
 import random
 import re
 from typing import Any, Union
@@ -178,11 +179,11 @@ def _flat_prod(factors: list[Expr]) -> Expr:
 def _gradient(graph: Graph, x: str) -> dict[str, Any]:
     fact = factored(graph, x)
     cut = best_cut(graph, x)
-    terms = fit(fact)
-    return {"exact": to_sympy(fact), "factored": [latex(t) for t in terms],
-            "spread": len(terms) > len(fact[1] if fact[0] == "sum" else [fact]),
-            "paths": [latex(_prod([("d", a, b) for a, b in zip(p, p[1:])])) for p in paths(graph, "y", x)],
-            "cut": ", ".join(cut), "count": len(paths(graph, "y", x))}
+    terms, whole = fit(fact), fit(fact, math.inf)
+    every = paths(graph, "y", x)
+    return {"exact": to_sympy(fact), "factored": [latex(t) for t in terms], "spread": len(terms) > len(whole),
+            "paths": [latex(_prod([("d", a, b) for a, b in zip(p, p[1:])])) for p in every],
+            "cut": cut, "count": len(every)}
 
 
 @solver("pathsum_gradients")
