@@ -136,9 +136,14 @@ def _part_label(line: tuple[float, float, str, float]) -> bool:
     return bool(PART_START.match(line[2])) and line[3] < LABEL_X
 
 
+def _footer(height: float, lines: list) -> list:
+    """A page's footer lines (its page number), in the bottom tenth of the page."""
+    return [ln for ln in lines if FOOTER.match(ln[2]) and ln[0] > 0.9 * height]
+
+
 def _split_footer(height: float, lines: list) -> tuple[list, float | None]:
     """A page's body lines and the top of its footer (None if it has none)."""
-    footer = [ln for ln in lines if FOOTER.match(ln[2]) and ln[0] > 0.9 * height]
+    footer = _footer(height, lines)
     return [ln for ln in lines if ln not in footer], min((ln[0] for ln in footer), default=None)
 
 
@@ -202,7 +207,7 @@ def margin_problems(pdf: Path, name: str) -> list[Problem]:
     notes = False
     for number, (height, lines) in enumerate(_lines_by_page(pdf), start=1):
         body, _ = _split_footer(height, lines)
-        if len(body) < 2 or any(FIRST_PAGE.match(ln[2]) for ln in lines if ln not in body):
+        if len(body) < 2 or any(FIRST_PAGE.match(ln[2]) for ln in _footer(height, lines)):
             notes = False
             continue
         margin = body[0][3]   # the header's left edge
