@@ -160,3 +160,25 @@ def test_paper_builds_with_values_in_exam_and_answers_only_in_solutions(built) -
 
 def test_two_seeds_give_different_numbers(built) -> None:
     assert drawn_params(built[0]) != drawn_params(built[1])
+
+
+
+def test_conv_working_holds_whole_kernel_rows_and_at_most_six_products_a_line() -> None:
+    """A 3x3 kernel's nine products (32pt into the margin with negative weights) go on two lines:
+    two kernel rows, then one; a 2x2 kernel's four stay on one. Together they add up to the output
+    value the solver gives."""
+    import re
+
+    from examgen.solvers.conv import LINE_PRODUCTS, conv2d_by_hand
+
+    pair = re.compile(r"\(?(-?\d+)\)? \\cdot \(?(-?\d+)\)?")
+    image = [[5, 4, 1, 8, 1], [9, 3, 3, 1, 2], [1, 2, 8, 4, 6], [3, 7, 0, 9, 4]]
+    for kernel, lines_per_value in (([[1, -1, -1], [-1, -1, 0], [-1, -1, -1]], 2), ([[1, -1], [-1, 1]], 1)):
+        solved_ = conv2d_by_hand({"image": image, "kernel": kernel}, CTX)
+        for row, out_row in zip(solved_.work["terms"], solved_.answers["output"]):
+            for lines, value in zip(row, out_row):
+                products = [[int(a) * int(b) for a, b in pair.findall(line)] for line in lines]
+                assert len(lines) == lines_per_value
+                assert all(len(p) <= LINE_PRODUCTS and len(p) % len(kernel[0]) == 0 for p in products)
+                assert sum(map(len, products)) == len(kernel) * len(kernel[0])
+                assert sum(map(sum, products)) == value
