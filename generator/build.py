@@ -14,7 +14,7 @@ from .fmtcache import cached_format
 from .document import Page, document_context, page_for
 from .errors import LatexError, SpecError
 from .export.answer_key import write_answer_key
-from .models import ExamSpec, Instance, Pick, Template, Variant
+from .models import ExamSpec, Instance, Pick, Template, Variant, variant_name
 from .pick import pick_questions
 from .feed import Feed
 from .render import render_document, render_section, stream_document
@@ -180,9 +180,10 @@ def read_logs(jobs: list[Job]) -> dict[str, str]:
     return {j.tex.name: j.tex.with_suffix(".log").read_text(encoding="latin-1") for j in jobs}
 
 
-def variant_folder(variant: Variant) -> str:
-    """Where a variant's own PDFs go: students/<id>/ with a roster, variant-NN/ without."""
-    return f"students/{variant.student.id}" if variant.student else f"variant-{variant.number:02d}"
+def variant_folder(variant: Variant, count: int) -> str:
+    """Where a variant's own PDFs go: students/<id>/ with a roster, variant-NN/ without (one of
+    `count` variants)."""
+    return f"students/{variant.student.id}" if variant.student else variant_name(variant.number, count)
 
 
 BUNDLES = {"all-exams": "exam", "all-solutions": "solutions"}   # bundle → each variant's own PDF
@@ -194,7 +195,8 @@ def split_variants(variants: list[Variant]) -> Callable[[Path], list[Path]]:
         name = BUNDLES.get(bundle.stem)
         if name is None:
             return []
-        return split_pdf(bundle, {v.number: bundle.parent / variant_folder(v) / f"{name}.pdf" for v in variants})
+        return split_pdf(bundle, {v.number: bundle.parent / variant_folder(v, len(variants)) / f"{name}.pdf"
+                                  for v in variants})
     return split
 
 

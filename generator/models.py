@@ -225,6 +225,12 @@ class RenderedSection:
         return sum(q.marks for q in self.questions)
 
 
+def variant_name(number: int, count: int) -> str:
+    """variant-NN, with as many digits as the largest number of the build has (at least two), so
+    that a build's variant folders and files list in order: variant-001 … variant-200."""
+    return f"variant-{number:0{max(2, len(str(count)))}d}"
+
+
 @dataclass
 class Variant:
     """One student's paper: its instances in exam order and their rendered text."""

@@ -101,6 +101,18 @@ def test_one_tex_run_per_kind_split_into_each_variants_pdfs(tmp_path: Path) -> N
         assert (again.folder / name).read_bytes() == (folder / name).read_bytes(), name
 
 
+def test_variant_folders_have_as_many_digits_as_the_largest_number_so_they_list_in_order() -> None:
+    from examgen.build import variant_folder
+    from examgen.export.items import ExportVariant
+    from examgen.models import Variant
+
+    assert variant_folder(Variant(7, []), 40) == "variant-07"
+    names = [variant_folder(Variant(n, []), 200) for n in (1, 9, 10, 99, 100, 200)]
+    assert names == sorted(names) == ["variant-001", "variant-009", "variant-010", "variant-099", "variant-100",
+                                      "variant-200"]
+    assert ExportVariant(9, "C", None, None, (), of=200).name == "variant-009"   # exports name files alike
+
+
 def test_roster_gives_each_student_a_named_cover_files_and_key_entry(tmp_path: Path) -> None:
     roster = tmp_path / "students.csv"
     roster.write_text("id,name\ns1,O'Brien & Søren_1\ns2,Zoë #2\n", encoding="utf-8")

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..errors import RenderError
-from ..models import ExamSpec, Instance, RenderedOption, RenderedPart, RenderedQuestion, Variant
+from ..models import ExamSpec, Instance, RenderedOption, RenderedPart, RenderedQuestion, Variant, variant_name
 from ..render import plain
 from .answer_key import describe
 from .latexhtml import Converter
@@ -67,11 +67,12 @@ class ExportVariant:
     student_id: str | None
     student_name: str | None
     items: tuple[Item, ...]
+    of: int = 1   # the build's number of variants: how many digits variant-NN takes
 
     @property
     def name(self) -> str:
         """What names this variant's files: the student's id, else variant-NN."""
-        return self.student_id or f"variant-{self.number:02d}"
+        return self.student_id or variant_name(self.number, self.of)
 
 
 @dataclass(frozen=True)
@@ -83,17 +84,17 @@ class ExportBuild:
 
 def export_build(spec: ExamSpec, seed: int, variants: list[Variant]) -> ExportBuild:
     """The intermediate for every format, from the sampled and rendered variants."""
-    return ExportBuild(spec, seed, tuple(_variant(v) for v in variants))
+    return ExportBuild(spec, seed, tuple(_variant(v, len(variants)) for v in variants))
 
 
-def _variant(variant: Variant) -> ExportVariant:
+def _variant(variant: Variant, of: int) -> ExportVariant:
     items = []
     for number, (section, instances) in enumerate(zip(variant.sections, variant.instances), start=1):
         for question, instance in zip(section.questions, instances):
             items.append(_item(number, section.title, question, instance))
     student = variant.student
     return ExportVariant(variant.number, variant.code, student.id if student else None,
-                         student.name if student else None, tuple(items))
+                         student.name if student else None, tuple(items), of)
 
 
 def _item(number: int, section: str, question: RenderedQuestion, instance: Instance) -> Item:
