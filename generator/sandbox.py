@@ -22,6 +22,7 @@ MAX_ITEMS = 100_000        # length of a made string or list, a range, an intege
 MAX_BITS = 100_000         # size of an integer made by ** or *
 MAX_TEXT = 1_000_000       # characters one bank field may render to
 MAX_DOCUMENT = 50_000_000  # characters one whole document may render to
+SAFE_MEMO = 4096           # (type, attribute name) verdicts kept by is_safe_attribute
 _WIDE_FORMAT = re.compile(r"%[^a-zA-Z%]*\d{6,}|\{[^{}]*:[^{}]*\d{6,}")
 
 _budget = threading.local()
@@ -91,6 +92,19 @@ class BoundedSandbox(SandboxedEnvironment):
         self.globals["range"] = bounded_range
         self.filters = {name: bounded_filter(fn) for name, fn in self.filters.items()}
         self.filters["examgen_loop"] = bounded_loop
+        self._safe: dict[tuple[type, str], bool] = {}
+
+    def is_safe_attribute(self, obj: Any, attr: str, value: Any) -> bool:
+        """Jinja's own verdict, asked once per (type, name): it looks only at the name and at
+        which kind of object it is (function, method, class, code, frame, generator). A document
+        asks about a hundred thousand times, nearly always the same few pairs."""
+        key = (type(obj), attr)
+        safe = self._safe.get(key)
+        if safe is None:
+            safe = super().is_safe_attribute(obj, attr, value)
+            if len(self._safe) < SAFE_MEMO:
+                self._safe[key] = safe
+        return safe
 
     def add_filters(self, filters: dict[str, Callable]) -> None:
         self.filters.update({name: bounded_filter(fn) for name, fn in filters.items()})

@@ -209,6 +209,23 @@ def test_template_work_is_bounded_and_errors_are_one_line(text: str, message: st
     assert time.monotonic() - start < HANG_S
 
 
+def test_the_sandbox_remembers_attribute_verdicts_per_type_never_across_types() -> None:
+    """A name safe on one kind of object is still refused on a generator, a class or code."""
+    import types
+
+    from examgen.render import environment
+
+    env = environment()
+    record = types.SimpleNamespace(gi_frame=1, mro=2, co_code=3)
+    for name in ("gi_frame", "mro", "co_code", "__class__"):
+        assert env.is_safe_attribute(record, name, None) == (name != "__class__")  # asked first here
+    assert env.is_safe_attribute(record, "gi_frame", None)                         # and remembered
+    assert not env.is_safe_attribute((i for i in ()), "gi_frame", None)
+    assert not env.is_safe_attribute(str, "mro", None)
+    assert not env.is_safe_attribute(test_ordinary_templates_still_render.__code__, "co_code", None)
+    assert env.is_safe_attribute("x", "upper", None) and env.is_safe_attribute("y", "upper", None)
+
+
 def test_ordinary_templates_still_render() -> None:
     text = "<< '%d' | format(5) >> << 'ab' | center(6) >> << 3 * 'ab' >> << 2 ** 10 >> <% for i in range(3) %><< i >><% endfor %>"
     assert render_text(text, {}, "t") == "5   ab   ababab 1024 012"
