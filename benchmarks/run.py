@@ -1,7 +1,7 @@
 """Build speed (issue 10): examgen's build of the demo spec against the floor and auto-multiple-choice.
 
-    make bench                                  # = .venv/bin/python benchmarks/run.py
-    .venv/bin/python benchmarks/run.py --variants 1,10,40 --runs 3 [--large] [--no-amc]
+    make bench                                  # = .venv/bin/python benchmarks/run.py: 1, 10, 40, 200
+    .venv/bin/python benchmarks/run.py --variants 1,10,40 --runs 3 [--no-amc]
 
 For each variant count and each run, in this order: `examgen build bank/exams/demo.yaml` (wall,
 CPU of the process and its children, peak RSS), the floor on the .tex files that build left, and
@@ -32,7 +32,7 @@ from report import Row, busy_note, load, machine, replace_section, section  # no
 ROOT = Path(__file__).resolve().parent.parent
 DEMO = ROOT / "bank" / "exams" / "demo.yaml"
 SEED = 7
-LARGE = 200
+COUNTS = [1, 10, 40, 200]   # issue 10's class sizes
 
 
 def counts(text: str) -> list[int]:
@@ -45,16 +45,13 @@ def counts(text: str) -> list[int]:
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--variants", type=counts, default=[1, 10, 40], help="variant counts (default 1,10,40)")
-    parser.add_argument("--large", action="store_true", help=f"also {LARGE} variants (long on a small machine)")
+    parser.add_argument("--variants", type=counts, default=COUNTS,
+                        help=f"variant counts (default {','.join(map(str, COUNTS))})")
     parser.add_argument("--runs", type=int, default=3, help="runs of each measurement; medians are reported")
     parser.add_argument("--no-amc", action="store_true", help="skip auto-multiple-choice")
     parser.add_argument("--pywork-variants", type=int, default=40, help="variants for the Python-work figure")
     parser.add_argument("--out", type=Path, default=ROOT / "BENCHMARKS.md")
-    args = parser.parse_args(argv)
-    if args.large and LARGE not in args.variants:
-        args.variants.append(LARGE)
-    return args
+    return parser.parse_args(argv)
 
 
 def examgen_build(count: int, out: Path, cache: Path) -> Command:

@@ -24,13 +24,13 @@ import run  # noqa: E402
 Sample = measure.Sample
 
 
-def test_counts_and_large_flag() -> None:
+def test_counts_default_to_the_issues_class_sizes() -> None:
     assert run.counts("1,10, 40") == [1, 10, 40]
     with pytest.raises(Exception):
         run.counts("0,3")
-    args = run.parse_args(["--variants", "1,10", "--large", "--runs", "1"])
-    assert args.variants == [1, 10, run.LARGE] and args.runs == 1
-    assert run.parse_args([]).variants == [1, 10, 40]
+    args = run.parse_args(["--variants", "1,10", "--runs", "1"])
+    assert args.variants == [1, 10] and args.runs == 1
+    assert run.parse_args([]).variants == [1, 10, 40, 200]
 
 
 def test_median_is_taken_per_field() -> None:
