@@ -24,15 +24,17 @@ def split_pdf(pdf: Path, targets: dict[int, Path]) -> list[Path]:
     ranges = page_ranges(pdf.with_suffix(".pages"))
     written = []
     with pikepdf.open(pdf) as bundle:
+        pages = list(bundle.pages)   # once: each slice of bundle.pages walks the whole page tree
         for number, target in targets.items():
             if number not in ranges:
                 raise LatexError(f"{pdf.name}: the TeX run recorded no pages for variant {number}")
             first, last = ranges[number]
             with pikepdf.new() as own:
-                own.pages.extend(bundle.pages[first - 1:last])
+                own.pages.extend(pages[first - 1:last])
                 own.docinfo["/Producer"] = own.docinfo["/Creator"] = pikepdf.String("examgen")
                 _make_folders(target, pdf.parent)
-                own.save(target, deterministic_id=True)
+                with target.open("xb") as out:   # straight into the staging folder: a path would
+                    own.save(out, deterministic_id=True)  # go through a temporary file and a rename
             written.append(target)
     return written
 
