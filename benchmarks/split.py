@@ -40,10 +40,10 @@ def with_pypdf(bundle: Path, ranges: dict[int, tuple[int, int]], out: Path) -> N
             writer.write(handle)
 
 
-def median_seconds(split: Callable[..., None], bundle: Path, ranges: dict, scratch: Path, runs: int) -> float:
+def median_seconds(split: Callable[..., None], bundle: Path, ranges: dict, runs: int) -> float:
     times = []
     for run in range(runs):
-        out = scratch / f"{bundle.stem}-{split.__name__}-{run}"
+        out = bundle.parent / f"{bundle.stem}-{split.__name__}-{run}"   # the build splits within its folder
         out.mkdir()
         start = time.perf_counter()
         split(bundle, ranges, out)
@@ -69,10 +69,10 @@ def main() -> None:
             ranges = page_ranges_of(folder, name)
             bundle.with_suffix(".pages").write_text(  # as the TeX run wrote it (the publisher drops it)
                 "".join(f"{n} {first} {last}\n" for n, (first, last) in ranges.items()), encoding="ascii")
-            pike = median_seconds(with_pikepdf, bundle, ranges, scratch, args.runs)
+            pike = median_seconds(with_pikepdf, bundle, ranges, args.runs)
             try:
                 import pypdf  # noqa: F401
-                py = f"{median_seconds(with_pypdf, bundle, ranges, scratch, args.runs):.2f}"
+                py = f"{median_seconds(with_pypdf, bundle, ranges, args.runs):.2f}"
             except ImportError:
                 py = "not installed"
             rows.append(f"| {name}.pdf | {len(ranges)} | {pike:.2f} | {py} |")

@@ -20,6 +20,7 @@ import measure  # noqa: E402
 import pywork  # noqa: E402
 import report  # noqa: E402
 import run  # noqa: E402
+import split  # noqa: E402
 
 Sample = measure.Sample
 
@@ -167,3 +168,22 @@ def test_render_sources_follows_the_build_signature(tmp_path: Path) -> None:
     changed = types.SimpleNamespace(write_sources=lambda spec, variants, stage, roster: None)
     assert not pywork.render_sources(changed, "spec", [], tmp_path / "b")
     assert not pywork.render_sources(types.SimpleNamespace(), "spec", [], tmp_path / "c")
+
+
+def test_split_benchmark_cuts_a_real_build_as_the_build_does(tmp_path: Path) -> None:
+    """benchmarks/split.py on a 3-variant build: the page ranges it recovers are the build's, and
+    the build's own splitter (which writes only inside the bundle's folder) accepts its targets."""
+    import pikepdf
+
+    from examgen.build import BuildOptions, build
+
+    folder = build(BuildOptions(spec=ROOT / "bank" / "exams" / "demo.yaml", seed=3, variants=3, out=tmp_path)).folder
+    bundle = folder / "all-solutions.pdf"
+    ranges = split.page_ranges_of(folder, "all-solutions")
+    bundle.with_suffix(".pages").write_text("".join(f"{n} {a} {b}\n" for n, (a, b) in ranges.items()))
+    assert split.median_seconds(split.with_pikepdf, bundle, ranges, 1) > 0
+    cut = sorted((folder / "all-solutions-with_pikepdf-0").glob("*.pdf"))
+    assert [p.name for p in cut] == ["1.pdf", "2.pdf", "3.pdf"]
+    for number, pdf in enumerate(cut, start=1):
+        with pikepdf.open(pdf) as own, pikepdf.open(folder / f"variant-0{number}" / "solutions.pdf") as built:
+            assert len(own.pages) == len(built.pages)
