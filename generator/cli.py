@@ -1,6 +1,7 @@
 """The command line: parses options and calls the pipeline; user errors become one line and exit 1."""
 from __future__ import annotations
 
+import gc
 import json
 import os
 import sys
@@ -259,7 +260,13 @@ def main() -> None:
 def entry() -> None:
     """The `examgen` command: `main`, then leave at once with its exit status. Everything is
     written and flushed by then; tearing the interpreter down after torch costs half a second
-    per build (BENCHMARKS.md), so the process skips it."""
+    per build (BENCHMARKS.md), so the process skips it.
+
+    A run makes a few hundred thousand objects at start (sympy's import) and few cycles after, so
+    the collector runs less often, as mypy's does. Timed with gc.callbacks, a 200-variant demo
+    build collected for 0.19 s (two full collections during that import), now under 0.01 s; peak
+    memory is 108 MiB either way."""
+    gc.set_threshold(200_000, 30, 30)
     try:
         main()
         code = 0
