@@ -113,6 +113,14 @@ def test_variant_folders_have_as_many_digits_as_the_largest_number_so_they_list_
     assert ExportVariant(9, "C", None, None, (), of=200).name == "variant-009"   # exports name files alike
 
 
+def test_a_build_of_100_variants_names_folders_and_key_rows_with_three_digits(tmp_path: Path) -> None:
+    folder = build(BuildOptions(spec=DEMO, seed=5, variants=100, out=tmp_path)).folder
+    folders = sorted(p.name for p in folder.glob("variant-*"))
+    assert folders == [f"variant-{n:03d}" for n in range(1, 101)]
+    key = pdf_text(folder / "answer-key.pdf")
+    assert "Variant 001" in key and "Variant 100" in key and "Variant 01 " not in key
+
+
 def test_roster_gives_each_student_a_named_cover_files_and_key_entry(tmp_path: Path) -> None:
     roster = tmp_path / "students.csv"
     roster.write_text("id,name\ns1,O'Brien & Søren_1\ns2,Zoë #2\n", encoding="utf-8")
