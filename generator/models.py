@@ -225,10 +225,15 @@ class RenderedSection:
         return sum(q.marks for q in self.questions)
 
 
+def variant_digits(number: int, count: int) -> str:
+    """A variant's number with as many digits as the largest of the build's `count` (at least two),
+    so that names list in order: 001 … 200."""
+    return f"{number:0{max(2, len(str(count)))}d}"
+
+
 def variant_name(number: int, count: int) -> str:
-    """variant-NN, with as many digits as the largest number of the build has (at least two), so
-    that a build's variant folders and files list in order: variant-001 … variant-200."""
-    return f"variant-{number:0{max(2, len(str(count)))}d}"
+    """variant-NN: what names a variant's folder and files."""
+    return f"variant-{variant_digits(number, count)}"
 
 
 @dataclass

@@ -111,6 +111,7 @@ def test_variant_folders_have_as_many_digits_as_the_largest_number_so_they_list_
     assert names == sorted(names) == ["variant-001", "variant-009", "variant-010", "variant-099", "variant-100",
                                       "variant-200"]
     assert ExportVariant(9, "C", None, None, (), of=200).name == "variant-009"   # exports name files alike
+    assert ExportVariant(9, "C", None, None, (), of=200).digits == "009"         # and label items
 
 
 def test_a_build_of_100_variants_names_folders_and_key_rows_with_three_digits(tmp_path: Path) -> None:

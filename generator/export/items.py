@@ -10,7 +10,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..errors import RenderError
-from ..models import ExamSpec, Instance, RenderedOption, RenderedPart, RenderedQuestion, Variant, variant_name
+from ..models import (ExamSpec, Instance, RenderedOption, RenderedPart, RenderedQuestion, Variant, variant_digits,
+                      variant_name)
 from ..render import plain
 from .answer_key import describe
 from .latexhtml import Converter
@@ -73,6 +74,11 @@ class ExportVariant:
     def name(self) -> str:
         """What names this variant's files: the student's id, else variant-NN."""
         return self.student_id or variant_name(self.number, self.of)
+
+    @property
+    def digits(self) -> str:
+        """The variant's number as its folder writes it (01, or 001 from 100 variants on)."""
+        return variant_digits(self.number, self.of)
 
 
 @dataclass(frozen=True)

@@ -58,7 +58,7 @@ def _question(variant: ExportVariant, item: Item, part: ItemPart, figures: Figur
         kind = "essay"  # "none of these" cannot be scored by Moodle's multichoice
     q = etree.Element("question", type=kind)
     who = f" ({variant.student_id})" if variant.student_id else ""
-    _text(etree.SubElement(q, "name"), f"{item.family} {part.own} · v{variant.number:02d} {variant.code}{who}".replace("  ", " "))
+    _text(etree.SubElement(q, "name"), f"{item.family} {part.own} · v{variant.digits} {variant.code}{who}".replace("  ", " "))
     body = html(item.stem) + html(part.question) + (_cloze_fields(part) if kind == "cloze" else "")
     html.area(q, "questiontext", body)
     feedback = html(item.stem_solution) + html(part.solution) + html(rf"\textbf{{Answer:}} {part.shuffled_answer}")
