@@ -32,7 +32,7 @@ def load_roster(path: Path) -> list[Student]:
             raise SpecError(f"{path}: roster: the header has no '{column}' column (found: {', '.join(header) or 'nothing'})")
     at_id, at_name = header.index("id"), header.index("name")
     students: list[Student] = []
-    seen: dict[str, int] = {}
+    seen: dict[str, tuple[str, int]] = {}   # casefolded id → (id, line)
     for line, row in enumerate(rows[1:], start=2):
         if not any(cell.strip() for cell in row):
             continue
@@ -40,7 +40,7 @@ def load_roster(path: Path) -> list[Student]:
             raise SpecError(f"{path}: roster line {line}: {len(row)} fields, the header has {len(header)}")
         student = Student(row[at_id].strip(), row[at_name].strip())
         _check(path, line, student, seen)
-        seen[student.id] = line
+        seen[student.id.casefold()] = (student.id, line)
         students.append(student)
     if not students:
         raise SpecError(f"{path}: roster: no students")
@@ -59,12 +59,16 @@ def _rows(path: Path) -> list[list[str]]:
         raise SpecError(f"{path}: roster: cannot read it ({err})") from None
 
 
-def _check(path: Path, line: int, student: Student, seen: dict[str, int]) -> None:
+def _check(path: Path, line: int, student: Student, seen: dict[str, tuple[str, int]]) -> None:
     if not is_slug(student.id):
         raise SpecError(f"{path}: roster line {line}: id {student.id!r} must be letters, digits, '-' or '_' "
                         "(it names the student's files)")
-    if student.id in seen:
-        raise SpecError(f"{path}: roster line {line}: id {student.id!r} is already on line {seen[student.id]}")
+    other, at = seen.get(student.id.casefold(), (None, 0))
+    if other == student.id:
+        raise SpecError(f"{path}: roster line {line}: id {student.id!r} is already on line {at}")
+    if other is not None:   # students/AB12/ and students/ab12/ are one folder on macOS and Windows
+        raise SpecError(f"{path}: roster line {line}: id {student.id!r} differs from {other!r} (line {at}) only "
+                        "in upper and lower case, and ids name folders")
     if not student.name:
         raise SpecError(f"{path}: roster line {line}: student {student.id} has no name")
 

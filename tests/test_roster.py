@@ -24,6 +24,7 @@ def test_roster_reads_names_with_latex_specials(tmp_path: Path) -> None:
 @pytest.mark.parametrize("text, fragment", [
     ("name\nAda\n", "no 'id' column"),
     ("id,name\ns1,Ada\ns1,Bob\n", "already on line 2"),
+    ("id,name\nab12,Ada\nAB12,Bob\n", "line 3: id 'AB12' differs from 'ab12' .line 2. only in upper and lower case"),
     ("id,name\n../x,Ada\n", "must be letters"),
     ("id,name\ns1,\n", "has no name"),
     ("id,name\n", "no students"),
