@@ -201,9 +201,11 @@ def split_variants(variants: list[Variant]) -> Callable[[Path], list[Path]]:
 
 
 def sample_variants(spec: ExamSpec, bank: dict[str, Template], seed: int, count: int,
-                    ctx: SolveContext, reporter: Reporter, as_printed: bool = False) -> list[Variant]:
-    """Pick, sample and solve every variant, each question from its own derived generator."""
-    return list(sample_each(spec, bank, seed, count, ctx, reporter, as_printed))
+                    ctx: SolveContext, reporter: Reporter, as_printed: bool = False,
+                    students: list[Student] | None = None) -> list[Variant]:
+    """Pick, sample and solve every variant, each question from its own derived generator; with a
+    roster, variant k is student k's paper."""
+    return list(sample_each(spec, bank, seed, count, ctx, reporter, as_printed, students))
 
 
 def sample_each(spec: ExamSpec, bank: dict[str, Template], seed: int, count: int, ctx: SolveContext,

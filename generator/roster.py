@@ -4,13 +4,9 @@ from __future__ import annotations
 import csv
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from .errors import SpecError
 from .schema import is_slug
-
-if TYPE_CHECKING:
-    from .models import Variant
 
 MAX_STUDENTS = 5000
 
@@ -71,9 +67,3 @@ def _check(path: Path, line: int, student: Student, seen: dict[str, tuple[str, i
                         "in upper and lower case, and ids name folders")
     if not student.name:
         raise SpecError(f"{path}: roster line {line}: student {student.id} has no name")
-
-
-def assign_students(variants: "list[Variant]", students: list[Student] | None) -> None:
-    """With a roster, variant k is student k's paper (their name on the cover, their files)."""
-    for variant, student in zip(variants, students or []):
-        variant.student = student

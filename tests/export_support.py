@@ -8,7 +8,6 @@ from examgen.bank import load_bank
 from examgen.build import Quiet, sample_variants
 from examgen.export.figures import Figures
 from examgen.export.items import ExportBuild, export_build
-from examgen.roster import assign_students
 from examgen.models import Variant
 from examgen.paths import ROOT
 from examgen.roster import Student
@@ -26,8 +25,8 @@ FIGURES = Figures()   # one figure cache for every test: each TikZ source compil
 def sampled(spec: Path, count: int, roster: bool = False, seed: int = 7) -> tuple[list[Variant], ExportBuild]:
     """The variants a build would print, and the export intermediate built from them."""
     exam = load_spec(spec)
-    variants = sample_variants(exam, load_bank(), seed, count, make_context("cpu"), Quiet())
-    assign_students(variants, STUDENTS if roster else None)
+    variants = sample_variants(exam, load_bank(), seed, count, make_context("cpu"), Quiet(),
+                               students=STUDENTS if roster else None)
     return variants, export_build(exam, seed, variants)
 
 

@@ -12,7 +12,7 @@ from typing import Callable
 from ..bank import Banks, load_bank
 from ..build import Quiet, Reporter, sample_variants
 from ..errors import ExamgenError
-from ..roster import assign_students, load_roster
+from ..roster import load_roster
 from ..solve import make_context
 from ..spec import load_spec
 from ..write import staging
@@ -63,8 +63,7 @@ def export(options: ExportOptions, reporter: Reporter | None = None) -> ExportRe
     students = load_roster(options.roster) if options.roster else None
     count = len(students) if students else options.variants
     variants = sample_variants(spec, load_bank(options.banks), options.seed, count, make_context(options.device),
-                               reporter or Quiet())
-    assign_students(variants, students)
+                               reporter or Quiet(), students=students)
     build = export_build(spec, options.seed, variants)
     final = Path(options.out) / f"{spec.id}-seed{options.seed}-{options.format}"
     with staging(final) as stage:
