@@ -14,7 +14,7 @@ from .fmtcache import cached_format
 from .document import Page, document_context, page_for
 from .errors import LatexError, SpecError
 from .export.answer_key import write_answer_key
-from .models import ExamSpec, Instance, Pick, Template, Variant, variant_name
+from .models import ExamSpec, Instance, Pick, Template, Variant, variant_digits, variant_name
 from .pick import pick_questions
 from .feed import Feed
 from .render import render_document, render_section, stream_document
@@ -260,7 +260,7 @@ class Documents:
         papers = [(self.stage / f"{name}.tex", f"{self.spec.id} {name}", "paper.tex.j2",
                    {**common, "solutions": solutions}) for name, solutions in zip(names, (False, True))]
         return papers + [(self.stage / "answer-key.tex", f"{self.spec.id} answer key", "answer-key.tex.j2",
-                          {**common, "count": self.count})]
+                          {**common, "count": self.count, "digits": partial(variant_digits, count=self.count)})]
 
     def fed(self) -> tuple[list[Feed], list[Job]]:
         """A feed for each document (its thread renders the variants as they come), and the
