@@ -34,7 +34,7 @@ test: setup test-tools
 check: setup
 	$(BIN)/examgen check --samples 200
 
-# 1, 10, 40 and 200 variants, 3 runs each (about 10 minutes on 2 cores); BENCH_ARGS="--variants 1,10 --runs 1"
+# 1, 10, 40 and 200 variants, 3 runs each (about 3 minutes on 2 cores); BENCH_ARGS="--variants 1,10 --runs 1"
 # for a quick look (see benchmarks/README.md)
 bench: setup test-tools
 	$(BIN)/python benchmarks/run.py $(BENCH_ARGS)

@@ -162,7 +162,6 @@ def test_two_seeds_give_different_numbers(built) -> None:
     assert drawn_params(built[0]) != drawn_params(built[1])
 
 
-
 def test_conv_working_holds_whole_kernel_rows_and_at_most_six_products_a_line() -> None:
     """A 3x3 kernel's nine products (32pt into the margin with negative weights) go on two lines:
     two kernel rows, then one; a 2x2 kernel's four stay on one. Together they add up to the output
