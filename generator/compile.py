@@ -67,12 +67,12 @@ def tex_tree() -> tuple[str, ...]:
     """The folders of TeX's own tree (as kpathsea sees them under `_env`), which pdflatex may read."""
     with tempfile.TemporaryDirectory() as scratch:
         env = _env(Path(scratch))
-        try:
-            found = [subprocess.run(["kpsewhich", f"-var-value={var}"], env=env, capture_output=True,
-                                    text=True).stdout.strip() for var in ("TEXMF", "TEXMFCNF")]
+        try:  # both variables in one call (-var-value prints only the last of several)
+            found = subprocess.run(["kpsewhich", "-expand-var=$TEXMF:$TEXMFCNF"], env=env, capture_output=True,
+                                   text=True).stdout.strip()
         except OSError:  # no kpsewhich beside pdflatex: Debian's usual places
-            found = ["/usr/share/texlive,/usr/share/texmf,/var/lib/texmf,/etc/texmf,/usr/local/share/texmf"]
-    roots = re.split(r"[,:{}]", ":".join(found))
+            found = "/usr/share/texlive,/usr/share/texmf,/var/lib/texmf,/etc/texmf,/usr/local/share/texmf"
+    roots = re.split(r"[,:{}]", found)
     return tuple(sorted({os.path.realpath(r.lstrip("!")) for r in roots
                          if r.strip("!") and not r.lstrip("!").startswith(scratch) and r.lstrip("!") != "."}))
 

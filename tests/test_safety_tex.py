@@ -115,6 +115,18 @@ def test_pdflatex_gets_no_user_environment(tmp_path: Path, monkeypatch: pytest.M
                         "openout_any", "openin_any", "shell_escape", "SOURCE_DATE_EPOCH", "FORCE_SOURCE_DATE"}
 
 
+def test_tex_tree_holds_the_files_tex_reads_and_nothing_of_the_user(tmp_path: Path) -> None:
+    # the one kpsewhich call gives the trees of both TEXMF (packages) and TEXMFCNF (texmf.cnf)
+    import subprocess
+
+    env = compiler._env(tmp_path)
+    tree = compiler.tex_tree()
+    for name in ("texmf.cnf", "article.cls", "exam.cls"):
+        found = subprocess.run(["kpsewhich", name], env=env, capture_output=True, text=True).stdout.strip()
+        assert found and any(os.path.realpath(found).startswith(root + "/") for root in tree), (name, found)
+    assert not any(root == os.path.expanduser("~") or root.startswith(str(tmp_path)) for root in tree)
+
+
 def test_reads_outside_the_build_folder_are_caught_from_the_recorder(tmp_path: Path) -> None:
     tex = tmp_path / "exam.tex"
     tex.write_text("")
