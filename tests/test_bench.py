@@ -176,6 +176,7 @@ def test_split_benchmark_cuts_a_real_build_as_the_build_does(tmp_path: Path) -> 
     import pikepdf
 
     from examgen.build import BuildOptions, build
+    from examgen.models import variant_name
 
     folder = build(BuildOptions(spec=ROOT / "bank" / "exams" / "demo.yaml", seed=3, variants=3, out=tmp_path)).folder
     bundle = folder / "all-solutions.pdf"
@@ -185,5 +186,5 @@ def test_split_benchmark_cuts_a_real_build_as_the_build_does(tmp_path: Path) -> 
     cut = sorted((folder / "all-solutions-with_pikepdf-0").glob("*.pdf"))
     assert [p.name for p in cut] == ["1.pdf", "2.pdf", "3.pdf"]
     for number, pdf in enumerate(cut, start=1):
-        with pikepdf.open(pdf) as own, pikepdf.open(folder / f"variant-0{number}" / "solutions.pdf") as built:
+        with pikepdf.open(pdf) as own, pikepdf.open(folder / variant_name(number, 3) / "solutions.pdf") as built:
             assert len(own.pages) == len(built.pages)
