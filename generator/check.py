@@ -25,7 +25,7 @@ from .sanity import (agreement_problems, domain_problems, nonfinite, render_prob
 from .seeding import rng_for
 from .solve import make_context
 from .solvers import SolveContext, load_all
-from .solvers.crosscheck import CHECKERS
+from .solvers.checkers import CHECKERS
 
 DEFAULT_SAMPLES = 200
 VARIETY_FLOOR = 10        # fewer distinct instances than this (or half the samples) is flagged

@@ -12,7 +12,7 @@ from .errors import ExamgenError, ParamError
 from .models import Instance, Params, Pick, Solved, Template
 from .render import render_question
 from .sample import broken_rule
-from .solvers.crosscheck import CHECKERS
+from .solvers.checkers import CHECKERS
 
 
 def rule_problems(instance: Instance) -> list[str]:

@@ -188,7 +188,7 @@ def test_torch_optimiser_comparisons_are_checkers_for_examgen_check(monkeypatch:
     """StepLR and SGD are run by `examgen check` (a build skips them: torch.optim imports torch._dynamo);
     a formula that drifts from torch is reported there."""
     from examgen.solvers import load_all, momentum
-    from examgen.solvers.crosscheck import CHECKERS
+    from examgen.solvers.checkers import CHECKERS
 
     load_all()
     decay, sgd = solved("lr-step-decay"), instantiate(load_bank()["momentum-steps"], rng_for(0, "momentum"), CTX)

@@ -170,7 +170,7 @@ def test_presets_are_checked_against_the_checker(tmp_bank: Path, monkeypatch: py
 
 
 def test_two_checkers_for_one_solver_both_run() -> None:
-    from examgen.solvers.crosscheck import CHECKERS, checker
+    from examgen.solvers.checkers import CHECKERS, checker
 
     try:
         checker("demo_solver")(lambda p, s: ["first"])

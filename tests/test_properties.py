@@ -18,9 +18,9 @@ from examgen.models import Instance
 from examgen.sample import broken_rule, instantiate
 from examgen.solve import make_context
 from examgen.solvers import load_all
-from examgen.solvers.crosscheck import CHECKERS
+from examgen.solvers.checkers import CHECKERS
 from examgen.solvers.handwork import layer_params, layer_shape
-from examgen.solvers.crosscheck_grad import GRADIENT_SOLVERS, central_difference
+from examgen.solvers.checkers import GRADIENT_SOLVERS, central_difference
 
 CTX = make_context("cpu")
 SEEDS = st.integers(min_value=0, max_value=2**31)

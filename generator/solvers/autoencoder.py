@@ -7,8 +7,11 @@ them, and autograd checks the forward pass and J too.
 from __future__ import annotations
 
 from . import Reject, SolveContext, Solved, solver
+from .checkers import checker, differences, partials
 from .common import as_list, products
+import math
 from ..models import Params
+from typing import Any
 
 LAYERS = ("W1", "W2", "W3", "W4")
 
@@ -75,3 +78,31 @@ def autoencoder_relu(p: Params, ctx: SolveContext) -> Solved:
                         "node_terms": node_terms(p),
                         "xhat": as_list(A[4].detach(), 6), "A3": as_list(A[3].detach(), 6),
                         "A2": round(float(A[2].detach()[0, 0]), 6)})
+
+
+# --- independent check (examgen check): the answers computed another way --------------------
+
+def _relu_layers(p: Params, weights: dict[str, Any]) -> list[list[float]]:
+    """Activations of the 2-3-1-3-2 ReLU autoencoder, input first."""
+    acts = [[row[0] for row in p["X"]]]
+    for name in ("W1", "W2", "W3", "W4"):
+        acts.append([max(0.0, sum(w * a for w, a in zip(row, acts[-1]))) for row in weights[name]])
+    return acts
+
+
+@checker("autoencoder_relu")
+def check_autoencoder_relu(p: Params, solved: Solved) -> list[str]:
+    """dW4 and dW3 of ½‖X̂ − X‖² by finite differences; node values and J by a looped forward pass."""
+    def loss(name: str, W: list[list[float]]) -> float:
+        out = _relu_layers(p, {**p, name: W})[-1]
+        return 0.5 * sum((o - row[0]) ** 2 for o, row in zip(out, p["X"]))
+    acts = _relu_layers(p, p)
+    J = -sum(row[0] * math.log(a) for row, a in zip(p["X"], acts[-1]))
+    tol = 5e-7  # the solver rounds to six places
+    problems = differences("nodes", solved.answers["nodes"], [v for a in acts[1:] for v in a], tol)
+    problems += differences("J", solved.answers["J"], J, tol)
+    grads = {name: partials(lambda W: loss(name, W), p[name]) for name in ("W4", "W3")}
+    problems += differences("dW4", solved.answers["dW4"], grads["W4"], tol)
+    problems += differences("dW3", solved.answers["dW3"], grads["W3"], tol)
+    stepped = [[w - p["lr"] * g for w, g in zip(wr, gr)] for wr, gr in zip(p["W4"], grads["W4"])]
+    return problems + differences("W4_new", solved.answers["W4_new"], stepped, tol)

@@ -5,6 +5,7 @@ compare it with `build_model`, which constructs the module directly."""
 from __future__ import annotations
 
 from . import SolveContext, Solved, rule, solver
+from .checkers import checker, differences
 from ..models import Params
 
 CONVS = ("conv1", "conv2", "conv3", "conv4")
@@ -71,3 +72,14 @@ def bn_model_answer(p: Params, ctx: SolveContext) -> Solved:
     total = sum(t.numel() for t in model.parameters())
     return Solved(answers={"output_shape": list(out.shape), "bn_parameters": total - plain},
                   work={"code": answer_code(p), "side": side(p["image_size"]), "plain_parameters": plain})
+
+
+# --- independent check (examgen check): the answers computed another way --------------------
+
+@checker("bn_model_answer")
+def check_bn_model_answer(p: Params, solved: Solved) -> list[str]:
+    """A BatchNorm2d after each of the four convolutions adds a scale and a shift per channel;
+    the logits keep the batch of two and one value per class."""
+    added = 2 * (p["c1"] + p["c1"] + p["c2"] + p["c2"])
+    return (differences("bn_parameters", solved.answers["bn_parameters"], added)
+            + differences("output_shape", solved.answers["output_shape"], [2, p["classes"]]))

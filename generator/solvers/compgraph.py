@@ -2,13 +2,14 @@
 
 The gradient on an arrow is ∂f/∂(value carried by the arrow). torch autograd computes every one
 (float64, whole numbers here, so exact); `examgen check` differentiates f again with sympy, node by
-node (crosscheck_more).
+node (its checker, below).
 """
 from __future__ import annotations
 
 from typing import Any
 
 from . import Reject, SolveContext, Solved, rule, solver
+from .checkers import FD_TOL, central_difference, checker, differences
 from ..models import Params
 
 INPUTS = ("x", "y", "z", "w", "v")
@@ -85,3 +86,40 @@ def compgraph_backprop(p: Params, ctx: SolveContext) -> Solved:
     return Solved(answers={"gradients": arrows},
                   work={"fwd": {n: int(round(forward[n])) for n in forward},
                         "winner": "w" if forward["m"] == p["w"] else "v"})
+
+
+# --- independent check (examgen check): the answers computed another way --------------------
+
+COMPGRAPH = (("q", lambda e: e["x"] * e["y"]), ("s", lambda e: e["q"] + e["z"]),
+             ("m", lambda e: e["gate"](e["w"], e["v"])), ("f", lambda e: e["s"] * e["m"]))
+
+
+def compgraph_nodes(p: Params, node: str | None = None, value: float = 0.0) -> dict[str, Any]:
+    """Every node of f = (x*y + z) * gate(w, v) in floats, with one node (if named) held at `value`."""
+    env: dict[str, Any] = {n: float(p[n]) for n in ("x", "y", "z", "w", "v")}
+    env["gate"] = max if p["gate"] == "max" else min
+    if node in env:
+        env[node] = value
+    for name, op in COMPGRAPH:
+        env[name] = value if name == node else op(env)
+    return env
+
+
+@checker("compgraph_backprop")
+def check_compgraph_backprop(p: Params, solved: Solved) -> list[str]:
+    """Each arrow's gradient ∂f/∂(its tail) against a central difference on a float forward pass."""
+    forward = compgraph_nodes(p)
+    problems = []
+    for arrow, grad in solved.answers["gradients"].items():
+        tail = arrow.split("-")[0]
+        estimate = central_difference(lambda t: compgraph_nodes(p, tail, t)["f"], forward[tail])
+        problems += differences(f"gradient {arrow}", grad, estimate, FD_TOL)
+    return problems
+
+
+@checker("compgraph_backprop")
+def check_compgraph_backprop_exactly(p: Params, solved: Solved) -> list[str]:
+    """Each arrow's gradient exactly: its source node made a symbol, f differentiated by sympy."""
+    want = {f"{a}-{b}": int(sympy_grad(p, a)) for a, b in ARROWS}
+    return [f"gradient on {arrow}: solver gives {solved.answers['gradients'].get(arrow)}, sympy gives {g}"
+            for arrow, g in want.items() if solved.answers["gradients"].get(arrow) != g]

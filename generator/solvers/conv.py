@@ -2,8 +2,10 @@
 from __future__ import annotations
 
 from . import Reject, SolveContext, Solved, rule, solver
+from .checkers import checker, differences, tensor64
 from .common import as_list, products
 from .handwork import correlate, max_pool
+from .mistakes import mistake
 from ..models import Params
 
 
@@ -89,3 +91,112 @@ def maxpool_by_hand(p: Params, ctx: SolveContext) -> Solved:
                 for j in range(len(out[0]))] for i in range(len(out))]
     return Solved(answers={"output": as_list(out)},
                   work={"windows": windows, "out_rows": len(out), "out_cols": len(out[0])})
+
+
+# --- independent check (examgen check): the answers computed another way --------------------
+
+@checker("conv2d_params")
+def check_conv2d_params(p: Params, solved: Solved) -> list[str]:
+    """The count on a freshly built nn.Conv2d (on the meta device), against the solver's formula."""
+    import torch.nn as nn
+
+    layer = nn.Conv2d(p["in_channels"], p["out_channels"], tuple(p["kernel"]), bias=p["bias"], device="meta")
+    return differences("total (nn.Conv2d)", solved.answers["total"], sum(t.numel() for t in layer.parameters()))
+
+
+@checker("conv2d_by_hand")
+def check_conv2d_by_hand(p: Params, solved: Solved) -> list[str]:
+    """F.conv2d (what nn.Conv2d computes) and the optional stride-1 F.max_pool2d, in float64."""
+    import torch.nn.functional as F
+
+    out = F.conv2d(tensor64(p["image"])[None, None], tensor64(p["kernel"])[None, None])
+    problems = differences("output", solved.answers["output"], out[0, 0].tolist())
+    if p.get("pool"):
+        pooled = F.max_pool2d(out, p["pool"], stride=1)[0, 0].tolist()
+        problems += differences("pooled", solved.answers.get("pooled"), pooled)
+    return problems
+
+
+@checker("maxpool_by_hand")
+def check_maxpool_by_hand(p: Params, solved: Solved) -> list[str]:
+    """F.max_pool2d with the window and stride, in float64."""
+    import torch.nn.functional as F
+
+    out = F.max_pool2d(tensor64(p["image"])[None, None], p["window"], stride=p["stride"])[0, 0].tolist()
+    return differences("output", solved.answers["output"], out)
+
+
+# --- mistakes: the wrong answers students give, as distractors ------------------------------
+
+@mistake("conv_params_no_bias", "Leaves out the biases (one per filter).")
+def conv_params_no_bias(p: Params, s: Solved, ctx: SolveContext) -> int:
+    kh, kw = p["kernel"]
+    return p["in_channels"] * kh * kw * p["out_channels"]
+
+
+@mistake("conv_params_no_depth", "Forgets that each filter spans all the input channels ($k_h k_w + 1$ per filter).")
+def conv_params_no_depth(p: Params, s: Solved, ctx: SolveContext) -> int:
+    kh, kw = p["kernel"]
+    return (kh * kw + 1) * p["out_channels"]
+
+
+@mistake("conv_params_one_filter", "Counts a single filter, not one per output channel.")
+def conv_params_one_filter(p: Params, s: Solved, ctx: SolveContext) -> int:
+    kh, kw = p["kernel"]
+    return p["in_channels"] * kh * kw + 1
+
+
+@mistake("conv_params_kernel_sum", "Adds the kernel's height and width instead of multiplying them.")
+def conv_params_kernel_sum(p: Params, s: Solved, ctx: SolveContext) -> int:
+    kh, kw = p["kernel"]
+    return (p["in_channels"] * (kh + kw) + 1) * p["out_channels"]
+
+
+@mistake("conv_kernel_flipped", "Flips the kernel (a true convolution); \\texttt{nn.Conv2d} computes a cross-correlation.")
+def conv_kernel_flipped(p: Params, s: Solved, ctx: SolveContext) -> list[list[float]]:
+    return correlate(p["image"], [row[::-1] for row in p["kernel"][::-1]])
+
+
+@mistake("conv_kernel_mirrored", "Mirrors the kernel left to right.")
+def conv_kernel_mirrored(p: Params, s: Solved, ctx: SolveContext) -> list[list[float]]:
+    return correlate(p["image"], [row[::-1] for row in p["kernel"]])
+
+
+@mistake("conv_kernel_upside_down", "Turns the kernel upside down.")
+def conv_kernel_upside_down(p: Params, s: Solved, ctx: SolveContext) -> list[list[float]]:
+    return correlate(p["image"], p["kernel"][::-1])
+
+
+@mistake("conv_kernel_transposed", "Reads the kernel's rows as columns (transposes it).")
+def conv_kernel_transposed(p: Params, s: Solved, ctx: SolveContext) -> list[list[float]] | None:
+    k = p["kernel"]
+    if len(k) != len(k[0]):
+        return None
+    return correlate(p["image"], [list(c) for c in zip(*k)])
+
+
+@mistake("pool_average", "Averages each window instead of taking its maximum.")
+def pool_average(p: Params, s: Solved, ctx: SolveContext) -> list[list[float]]:
+    return max_pool(p["image"], p["window"], p["stride"], reduce=lambda w: sum(w) / len(w))
+
+
+@mistake("pool_minimum", "Takes each window's minimum.")
+def pool_minimum(p: Params, s: Solved, ctx: SolveContext) -> list[list[float]]:
+    return max_pool(p["image"], p["window"], p["stride"], reduce=min)
+
+
+@mistake("pool_stride_one", "Ignores the stride and slides the window one pixel at a time.")
+def pool_stride_one(p: Params, s: Solved, ctx: SolveContext) -> list[list[float]] | None:
+    return None if p["stride"] == 1 else max_pool(p["image"], p["window"], 1)
+
+
+@mistake("pool_stride_window", "Takes the stride equal to the window (non-overlapping windows).")
+def pool_stride_window(p: Params, s: Solved, ctx: SolveContext) -> list[list[float]] | None:
+    if p["stride"] == p["window"] or len(p["image"]) < 2 * p["window"]:
+        return None
+    return max_pool(p["image"], p["window"], p["window"])
+
+
+@mistake("pool_second_largest", "Takes each window's second-largest value.")
+def pool_second_largest(p: Params, s: Solved, ctx: SolveContext) -> list[list[float]]:
+    return max_pool(p["image"], p["window"], p["stride"], reduce=lambda w: sorted(w)[-2])

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from . import SolveContext, Solved, rule, solver
+from .checkers import checker, differences
 from ..models import Params
 
 
@@ -40,7 +41,7 @@ def conv_bounds_strided(p: Params) -> bool:
 @solver("conv_same_input_bounds")
 def conv_same_input_bounds(p: Params, ctx: SolveContext) -> Solved:
     """Lower and upper input size per axis by the closed form; `examgen check` tries every size,
-    once in plain Python and once with torch doing each convolution (crosscheck_cnn)."""
+    once in plain Python and once with torch doing each convolution (its checkers, below)."""
     rows = []
     for axis, name in enumerate(("height", "width")):
         n = p["output"][axis]
@@ -48,3 +49,30 @@ def conv_same_input_bounds(p: Params, ctx: SolveContext) -> Solved:
         rows.append({"axis": name, "n": n, "n_minus": n - 1, "lower": lo, "upper": hi})
     return Solved(answers={"lower": [r["lower"] for r in rows], "upper": [r["upper"] for r in rows]},
                   work={"axes": rows})
+
+
+# --- independent check (examgen check): the answers computed another way --------------------
+
+def same_output_size(size: int, stride: int) -> int:
+    """What a 'same'-padded convolution outputs: one value per stride step that starts in the input."""
+    return len(range(0, size, stride))
+
+
+@checker("conv_same_input_bounds")
+def check_conv_same_input_bounds(p: Params, solved: Solved) -> list[str]:
+    """Every input size up to (n + 1)·s tried; the smallest and largest that give n."""
+    lower, upper = [], []
+    for n in p["output"]:
+        hits = [m for m in range(1, (n + 1) * p["stride"] + 1) if same_output_size(m, p["stride"]) == n]
+        lower.append(min(hits))
+        upper.append(max(hits))
+    return differences("lower", solved.answers["lower"], lower) + differences("upper", solved.answers["upper"], upper)
+
+
+@checker("conv_same_input_bounds")
+def check_conv_same_input_bounds_on_torch(p: Params, solved: Solved) -> list[str]:
+    """The same search with torch computing each 'same' convolution (conv_bounds.brute_force_bounds)."""
+
+    found = [brute_force_bounds(n, k, p["stride"]) for n, k in zip(p["output"], p["kernel"])]
+    return (differences("lower (torch)", solved.answers["lower"], [lo for lo, _ in found])
+            + differences("upper (torch)", solved.answers["upper"], [hi for _, hi in found]))

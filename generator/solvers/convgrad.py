@@ -2,7 +2,10 @@
 from __future__ import annotations
 
 from . import Reject, SolveContext, Solved, rule, solver
+from .checkers import FD_TOL, checker, differences, partials
 from .common import as_list
+from .handwork import correlate, layer_shape
+from .mistakes import mistake
 from ..models import Params
 
 
@@ -68,3 +71,59 @@ def _p(v: float) -> str:
 
     text = num(v)
     return f"({text})" if text.startswith("-") else text
+
+
+# --- independent check (examgen check): the answers computed another way --------------------
+
+@checker("conv_output_volume")
+def check_conv_output_volume(p: Params, solved: Solved) -> list[str]:
+    """Height, width (floor formula) and depth (the number of filters)."""
+    layer = {"layer": "Conv2d", "in": p["in_channels"], "out": p["filters"], "kernel": p["kernel"],
+             "stride": p["stride"], "padding": p["padding"]}
+    _, depth, h, w = layer_shape(layer, [1, p["in_channels"], p["input_size"], p["input_size"]])
+    return differences("volume", solved.answers["volume"], [h, w, depth])
+
+
+@checker("conv_backward")
+def check_conv_backward(p: Params, solved: Solved) -> list[str]:
+    """dF and dX of L = Σ O ⊙ dO, O = X ⋆ F, by finite differences on a looped convolution."""
+    def loss(X: list[list[float]], F: list[list[float]]) -> float:
+        out = correlate(X, F)
+        return sum(o * g for orow, grow in zip(out, p["dO"]) for o, g in zip(orow, grow))
+    dF = partials(lambda F: loss(p["X"], F), p["F"])
+    dX = partials(lambda X: loss(X, p["F"]), p["X"])
+    return differences("dF", solved.answers["dF"], dF, FD_TOL) + differences("dX", solved.answers["dX"], dX, FD_TOL)
+
+
+# --- mistakes: the wrong answers students give, as distractors ------------------------------
+
+def _volume(side: int | None, depth: int) -> list[int] | None:
+    return None if side is None or side < 1 else [side, side, depth]
+
+
+@mistake("convvol_padding_forgotten", "Forgets the padding: $(n - k)/s + 1$.")
+def convvol_padding_forgotten(p: Params, s: Solved, ctx: SolveContext) -> list[int] | None:
+    span = p["input_size"] - p["kernel"]
+    return _volume(span // p["stride"] + 1 if span >= 0 else None, p["filters"])
+
+
+@mistake("convvol_stride_forgotten", "Forgets the stride: $n + 2p - k + 1$.")
+def convvol_stride_forgotten(p: Params, s: Solved, ctx: SolveContext) -> list[int] | None:
+    return _volume(p["input_size"] + 2 * p["padding"] - p["kernel"] + 1, p["filters"])
+
+
+@mistake("convvol_no_plus_one", "Drops the $+1$ of the output-size formula (off by one).")
+def convvol_no_plus_one(p: Params, s: Solved, ctx: SolveContext) -> list[int] | None:
+    return _volume((p["input_size"] + 2 * p["padding"] - p["kernel"]) // p["stride"], p["filters"])
+
+
+@mistake("convvol_padding_once", "Pads one side only: $(n + p - k)/s + 1$.")
+def convvol_padding_once(p: Params, s: Solved, ctx: SolveContext) -> list[int] | None:
+    span = p["input_size"] + p["padding"] - p["kernel"]
+    return _volume(span // p["stride"] + 1 if span >= 0 else None, p["filters"])
+
+
+@mistake("convvol_input_depth", "Keeps the input's depth instead of one channel per filter.")
+def convvol_input_depth(p: Params, s: Solved, ctx: SolveContext) -> list[int]:
+    side = s.work["side"]
+    return [side, side, p["in_channels"]]

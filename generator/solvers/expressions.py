@@ -11,9 +11,9 @@ from __future__ import annotations
 from fractions import Fraction
 from typing import Any
 
-from ..models import Params, Solved
 from . import Reject
 from .common import EXPRESSION_FUNCTIONS, check_printed, read_printed
+from ..models import Params, Solved
 
 MAX_EXPONENT = 1000       # a power's exponent, in absolute value
 MAX_BITS = 20_000         # the size of any exact intermediate number

@@ -4,6 +4,8 @@ from __future__ import annotations
 import random
 
 from . import Reject, SolveContext, Solved, drawer, rule, solver
+from .checkers import checker, differences, field_by_intervals
+from .mistakes import mistake
 from ..models import Params
 
 
@@ -75,3 +77,65 @@ def fov_and_params(p: Params, ctx: SolveContext) -> Solved:
     return Solved(answers={"fov_stride1": fov1, "fov_strided": fov2, "weights": sum(counts)},
                   work={"terms1": " + ".join(terms1), "terms2": " + ".join(terms2),
                         "pieces": pieces, "counts": counts})
+
+
+# --- independent check (examgen check): the answers computed another way --------------------
+
+@checker("fov_and_params")
+def check_fov_and_params(p: Params, solved: Solved) -> list[str]:
+    """Fields of view by intervals; weights (no biases) as Σ c_in·k·k·c_out."""
+    ks = p["kernels"]
+    strided = [p["first_stride"]] + [1] * (len(ks) - 1)
+    chans = [p["in_channels"], *p["filters"]]
+    weights = sum(chans[i] * k * k * chans[i + 1] for i, k in enumerate(ks))
+    return (differences("fov_stride1", solved.answers["fov_stride1"], field_by_intervals(ks, [1] * len(ks)))
+            + differences("fov_strided", solved.answers["fov_strided"], field_by_intervals(ks, strided))
+            + differences("weights", solved.answers["weights"], weights))
+
+
+# --- mistakes: the wrong answers students give, as distractors ------------------------------
+
+def _fov(kernels: list[int], jumps: list[int]) -> int:
+    return 1 + sum((k - 1) * j for k, j in zip(kernels, jumps))
+
+
+@mistake("fov_stride_ignored", "Ignores the stride (the stride-1 field of part (a)).")
+def fov_stride_ignored(p: Params, s: Solved, ctx: SolveContext) -> int:
+    return s.answers["fov_stride1"]
+
+
+@mistake("fov_stride_everywhere", "Multiplies every layer's $k-1$ by the stride, the strided layer's own too.")
+def fov_stride_everywhere(p: Params, s: Solved, ctx: SolveContext) -> int:
+    return _fov(p["kernels"], [p["first_stride"]] * len(p["kernels"]))
+
+
+@mistake("fov_stride_next_only", "Applies the stride to the next layer only, not to every later one.")
+def fov_stride_next_only(p: Params, s: Solved, ctx: SolveContext) -> int:
+    jumps = [1, p["first_stride"]] + [1] * (len(p["kernels"]) - 2)
+    return _fov(p["kernels"], jumps)
+
+
+@mistake("fov_no_plus_one", "Forgets the output pixel's own input pixel (the $1 +$), off by one.")
+def fov_no_plus_one(p: Params, s: Solved, ctx: SolveContext) -> int:
+    return s.answers["fov_strided"] - 1
+
+
+@mistake("fov_weights_no_depth", "Forgets that a kernel spans all its input channels.")
+def fov_weights_no_depth(p: Params, s: Solved, ctx: SolveContext) -> int:
+    return sum(k * k * f for k, f in zip(p["kernels"], p["filters"]))
+
+
+@mistake("fov_weights_with_bias", "Counts the biases too, which the question leaves out.")
+def fov_weights_with_bias(p: Params, s: Solved, ctx: SolveContext) -> int:
+    return s.answers["weights"] + sum(p["filters"])
+
+
+@mistake("fov_weights_image_depth", "Uses the image's channels as the depth of every layer's kernels.")
+def fov_weights_image_depth(p: Params, s: Solved, ctx: SolveContext) -> int:
+    return sum(p["in_channels"] * k * k * f for k, f in zip(p["kernels"], p["filters"]))
+
+
+@mistake("fov_weights_k_once", "Multiplies by $k$ once instead of by $k \\times k$.")
+def fov_weights_k_once(p: Params, s: Solved, ctx: SolveContext) -> int:
+    chans = [p["in_channels"], *p["filters"]]
+    return sum(chans[i] * k * chans[i + 1] for i, k in enumerate(p["kernels"]))

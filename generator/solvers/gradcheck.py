@@ -5,6 +5,7 @@ from fractions import Fraction
 from typing import Any
 
 from . import SolveContext, Solved, rule, solver
+from .checkers import FD_TOL, central_difference, checker, differences
 from ..models import Params
 
 
@@ -43,3 +44,17 @@ def gradcheck_centred(p: Params, ctx: SolveContext) -> Solved:
                   work={"J_plus": float(plus), "J_minus": float(minus), "derivative": derivative,
                         "relative": float(relative), "theta_plus": float(theta + eps),
                         "theta_minus": float(theta - eps)})
+
+
+# --- independent check (examgen check): the answers computed another way --------------------
+
+@checker("gradcheck_centred")
+def check_gradcheck_centred(p: Params, solved: Solved) -> list[str]:
+    """The centred difference in floats, and the derivative by a fine central difference."""
+    a, b, c = p["coeffs"]
+    J = lambda t: a * t ** 3 + b * t ** 2 + c * t  # noqa: E731
+    theta, eps = float(p["theta"]), float(p["epsilon"])
+    numeric, analytic = central_difference(J, theta, eps), central_difference(J, theta, 1e-5)
+    problems = differences("numeric", solved.answers["numeric"], numeric, FD_TOL)
+    problems += differences("analytic", float(solved.answers["analytic"]), analytic, 1e-4)
+    return problems + differences("gap", solved.answers["gap"], numeric - analytic, 1e-4)

@@ -4,7 +4,7 @@ products, a softmax, layer output shapes and parameter counts.
 The by-hand solvers compute their answers with these (whole numbers stay whole; matrix products
 and the softmax sum with `math.fsum`, a cross-correlation with plain `sum`, exact for the whole
 numbers the bank draws), so a build of such questions never loads torch; their
-checkers run the same computation through torch (crosscheck.py). Checkers of torch-solved
+checkers run the same computation through torch (each family's checker). Checkers of torch-solved
 families use these functions the other way round, as the independent computation.
 """
 from __future__ import annotations

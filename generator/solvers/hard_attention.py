@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from . import Reject, SolveContext, Solved, rule, solver
+from .checkers import checker, differences
 from .common import as_list
 from ..models import Params
 
@@ -31,3 +32,16 @@ def hard_attention(p: Params, ctx: SolveContext) -> Solved:
     return Solved(answers={"output": as_list(out), "chosen": [int(i) + 1 for i in best]},
                   work={"scores": as_list(scores), "scaled": as_list(scaled, 4), "weights": as_list(weights),
                         "d_k": K.shape[1]})
+
+
+# --- independent check (examgen check): the answers computed another way --------------------
+
+@checker("hard_attention")
+def check_hard_attention(p: Params, solved: Solved) -> list[str]:
+    """Each query's best key by plain dot products; its value row is the output row."""
+    best = []
+    for q in p["Q"]:
+        scores = [sum(a * b for a, b in zip(q, k)) for k in p["K"]]
+        best.append(scores.index(max(scores)))
+    return (differences("output", solved.answers["output"], [p["V"][k] for k in best])
+            + differences("chosen", solved.answers["chosen"], [k + 1 for k in best]))

@@ -6,7 +6,9 @@ from fractions import Fraction
 from typing import Any
 
 from . import SolveContext, Solved, drawer, rule, solver
-from .crosscheck import checker
+from .checkers import checker
+from .checkers import differences
+from .mistakes import mistake
 from ..models import Params
 
 
@@ -73,3 +75,48 @@ def check_against_step_lr(p: Params, solved: Solved) -> list[str]:
     ref = torch_rates(float(eta0), float(c), k, 4 * k)
     formula = [float(step_rate(eta0, c, k, t)) for t in range(len(ref))]
     return [f"epoch {t}: formula {f} != torch StepLR {r}" for t, (f, r) in enumerate(zip(formula, ref)) if abs(f - r) > 1e-12]
+
+
+# --- independent check (examgen check): the answers computed another way --------------------
+
+@checker("lr_step_decay")
+def check_lr_step_decay(p: Params, solved: Solved) -> list[str]:
+    """Multiply the rate by c after every K epochs, one epoch at a time, and read off the asked ones."""
+    rate, rates = float(p["eta0"]), []
+    for epoch in range(max(p["epochs"]) + 1):
+        if epoch and epoch % p["K"] == 0:
+            rate *= float(p["c"])
+        rates.append(rate)
+    return differences("rates", solved.answers["rates"], [rates[t] for t in p["epochs"]])
+
+
+# --- mistakes: the wrong answers students give, as distractors ------------------------------
+
+def _rates(p: Params, shift: int = 0, divide: bool = False) -> list[float]:
+    """lr_schedule.step_rate at each asked epoch moved by `shift`, divided by c once if `divide`."""
+    eta0, c, k = Fraction(str(p["eta0"])), Fraction(str(p["c"])), int(p["K"])
+    return [float(step_rate(eta0, c, k, t + shift) / (c if divide else 1)) for t in p["epochs"]]
+
+
+@mistake("lr_drop_early", "Counts epochs from 1, so every drop comes one epoch early: $\\lfloor (t+1)/K \\rfloor$.")
+def lr_drop_early(p: Params, s: Solved, ctx: SolveContext) -> list[float]:
+    return _rates(p, shift=1)
+
+
+@mistake("lr_drop_late", "Counts a drop only after $K$ full epochs of the new rate: $\\lfloor t/K \\rfloor - 1$ drops.")
+def lr_drop_late(p: Params, s: Solved, ctx: SolveContext) -> list[float] | None:
+    if any(t // int(p["K"]) < 1 for t in p["epochs"]):
+        return None
+    return _rates(p, divide=True)
+
+
+@mistake("lr_no_floor", "Leaves out the floor: $\\eta_0 c^{t/K}$ decays every epoch.")
+def lr_no_floor(p: Params, s: Solved, ctx: SolveContext) -> list[float]:
+    return [float(p["eta0"]) * float(p["c"]) ** (t / int(p["K"])) for t in p["epochs"]]
+
+
+@mistake("lr_subtracted", "Subtracts $(1-c)\\eta_0$ at each drop instead of multiplying by $c$.")
+def lr_subtracted(p: Params, s: Solved, ctx: SolveContext) -> list[float] | None:
+    eta0, c = Fraction(str(p["eta0"])), Fraction(str(p["c"]))
+    rates = [eta0 * (1 - (1 - c) * (t // int(p["K"]))) for t in p["epochs"]]
+    return None if any(r <= 0 for r in rates) else [float(r) for r in rates]

@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 from . import SolveContext, Solved, solver
+from .checkers import checker, differences
+from .handwork import layer_params
 from ..models import Params
 
 
@@ -21,3 +23,13 @@ def mlp_sigmoid_counts(p: Params, ctx: SolveContext) -> Solved:
     if before != after or before != n * h + h + h + 1:
         raise AssertionError(f"parameter counts {before}, {after}")
     return Solved(answers={"parameters": before}, work={"n_inputs": n, "n_v": n * h, "n_b": h, "n_w": h})
+
+
+# --- independent check (examgen check): the answers computed another way --------------------
+
+@checker("mlp_sigmoid_counts")
+def check_mlp_sigmoid_counts(p: Params, solved: Solved) -> list[str]:
+    """Linear(n, h) then Linear(h, 1), counted layer by layer (a sigmoid adds nothing)."""
+    n, h = len(p["context"]["inputs"]), p["hidden"]
+    layers = [{"layer": "Linear", "in": n, "out": h}, {"layer": "Linear", "in": h, "out": 1}]
+    return differences("parameters", solved.answers["parameters"], sum(layer_params(l) for l in layers))

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from . import SolveContext, Solved, solver
+from .checkers import checker, differences
 from ..models import Params
 
 
@@ -29,3 +30,12 @@ def momentum_recent_weight(p: Params, ctx: SolveContext) -> Solved:
                      "newest_share": round(w[0] / (1 / (1 - b)), 4)})
     direction = "decrease" if rows[1]["newest_share"] > rows[0]["newest_share"] else "increase"
     return Solved(answers={"direction": direction}, work={"rows": rows})
+
+
+# --- independent check (examgen check): the answers computed another way --------------------
+
+@checker("momentum_recent_weight")
+def check_momentum_recent_weight(p: Params, solved: Solved) -> list[str]:
+    """In v = βv + g the newest gradient's share of the total weight 1/(1-β) is 1-β, in closed form."""
+    want = "decrease" if (1 - p["smaller"]) > (1 - p["beta"]) else "increase"
+    return differences("direction", solved.answers["direction"], want)

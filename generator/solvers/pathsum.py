@@ -14,6 +14,7 @@ import re
 from typing import Any, Union
 
 from . import Reject, SolveContext, Solved, drawer, rule, solver
+from .checkers import checker, differences
 from .common import read_printed
 from ..models import Params
 
@@ -189,7 +190,7 @@ def _gradient(graph: Graph, x: str) -> dict[str, Any]:
 @solver("pathsum_gradients")
 def pathsum_gradients(p: Params, ctx: SolveContext) -> Solved:
     """dy/dx2 and dy/dx1: enumerate paths and factor through a cut (`examgen check` expands the
-    factored answer against the sum over every path, crosscheck_more)."""
+    factored answer against the sum over every path, its checker, below)."""
     work, answers = {}, {}
     for x in ("x2", "x1"):
         g = _gradient(p["graph"], x)
@@ -301,3 +302,43 @@ def _bends(edges: list[list[str]], layout: list[list[str]]) -> list[list[Any]]:
             bend = (12 * span + 6) * (1 if middle < 0 else -1)
         out.append([src, dst, bend])
     return out
+
+
+# --- independent check (examgen check): the answers computed another way --------------------
+
+@checker("pathsum_gradients")
+def check_pathsum_gradients(p: Params, solved: Solved) -> list[str]:
+    """Give every direct partial a value, then sum dy/dx backwards over the DAG (reverse-mode
+    accumulation, no path lists) and compare with the expression evaluated at those values."""
+    edges = [(src, dst) for src, dst, *_ in p["graph"]["edges"]]
+    value = {f"d{dst}_d{src}": 0.5 + (sum(map(ord, f"{dst}{src}")) % 17) / 8 for src, dst in edges}
+    problems: list[str] = []
+    for x in ("x2", "x1"):
+        expr = solved.answers[f"grad_{x}"]
+        got = float(expr.subs({s: value[s.name] for s in expr.free_symbols}))
+        problems += differences(f"grad_{x}", got, _reverse_accumulate(edges, value, x))
+    return problems
+
+
+@checker("pathsum_gradients")
+def check_pathsum_gradients_expanded(p: Params, solved: Solved) -> list[str]:
+    """The answer (factored through a cut) against the plain sum over every path, expanded by sympy."""
+    import sympy
+
+
+    return [f"grad_{x}: the factored answer and the sum over every path differ" for x in ("x2", "x1")
+            if sympy.expand(solved.answers[f"grad_{x}"] - to_sympy(expanded(p["graph"], x))) != 0]
+
+
+def _reverse_accumulate(edges: list[tuple[str, str]], value: dict[str, float], x: str) -> float:
+    """dy/dx by the chain rule node by node: adjoint(n) = sum over consumers c of adjoint(c) * dc/dn."""
+    adjoint: dict[str, float] = {"y": 1.0}
+    pending = {n for e in edges for n in e} - {"y"}
+    while pending:
+        ready = [n for n in pending if all(dst in adjoint for src, dst in edges if src == n)]
+        if not ready:
+            return math.nan  # a cycle: not a DAG, so the comparison fails loudly
+        for n in ready:
+            adjoint[n] = sum(adjoint[dst] * value[f"d{dst}_d{n}"] for src, dst in edges if src == n)
+            pending.discard(n)
+    return adjoint[x]

@@ -5,7 +5,9 @@ import random
 from typing import Any
 
 from . import Reject, SolveContext, Solved, drawer, rule, solver
+from .checkers import ROUNDED_TOL, checker, differences
 from .common import as_list
+from .handwork import max_pool
 from ..models import Params
 
 OPERATIONS = ("max", "average")
@@ -81,3 +83,20 @@ def pooling_identify(p: Params, ctx: SolveContext) -> Solved:
     return Solved(answers={"found_operation": best["operation"], "found_window": k, "found_stride": s},
                   work={"tried": tried, "corner": corner, "out_size": len(out), "in_size": size,
                         "corner_max": max(corner), "corner_mean": sum(corner) / len(corner)})
+
+
+# --- independent check (examgen check): the answers computed another way --------------------
+
+def mean(values: list[float]) -> float:
+    return sum(values) / len(values)
+
+
+@checker("pooling_identify")
+def check_pooling_identify(p: Params, solved: Solved) -> list[str]:
+    """The found pooling is the one that was drawn, and it reproduces the output by plain loops."""
+    a = solved.answers
+    found = [a["found_operation"], a["found_window"], a["found_stride"]]
+    problems = differences("found pooling", found, [p["operation"], p["window"], p["stride"]])
+    reduce = max if a["found_operation"] == "max" else mean
+    pooled = max_pool(p["image"], a["found_window"], a["found_stride"], reduce)
+    return problems + differences("output from the found pooling", p["output"], pooled, ROUNDED_TOL)

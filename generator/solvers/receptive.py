@@ -5,6 +5,8 @@ import random
 from typing import Any
 
 from . import Reject, SolveContext, Solved, drawer, rule, solver
+from .checkers import checker, differences, field_by_intervals
+from .mistakes import mistake
 from ..models import Params
 
 AXES = ("h", "w")
@@ -89,3 +91,45 @@ def receptive_conv_stack(rng: random.Random, params: Params, count: int = 3) -> 
         layers.append({"kernel": [kh, kw], "stride": stride, "padding": pad})
     return layers
 
+
+# --- independent check (examgen check): the answers computed another way --------------------
+
+@checker("receptive_field_stack")
+def check_receptive_field_stack(p: Params, solved: Solved) -> list[str]:
+    """The field per axis by walking input intervals back through the stack."""
+    field = [field_by_intervals([l["kernel"][a] for l in p["layers"]], [l["stride"] for l in p["layers"]])
+             for a in range(2)]
+    return differences("field", solved.answers["field"], field)
+
+
+# --- mistakes: the wrong answers students give, as distractors ------------------------------
+
+def _field(layers: list[dict[str, Any]], axis: int, own_stride: bool = False, strides: bool = True) -> int:
+    size, jump = 1, 1
+    for layer in layers:
+        if own_stride and strides:
+            jump *= layer["stride"]
+        size += (layer["kernel"][axis] - 1) * jump
+        if not own_stride and strides:
+            jump *= layer["stride"]
+    return size
+
+
+@mistake("rf_strides_ignored", "Ignores the strides: $1 + \\sum (F_k - 1)$.")
+def rf_strides_ignored(p: Params, s: Solved, ctx: SolveContext) -> list[int]:
+    return [_field(p["layers"], a, strides=False) for a in range(2)]
+
+
+@mistake("rf_own_stride", "Multiplies each layer's $F_k - 1$ by the strides up to and including its own.")
+def rf_own_stride(p: Params, s: Solved, ctx: SolveContext) -> list[int]:
+    return [_field(p["layers"], a, own_stride=True) for a in range(2)]
+
+
+@mistake("rf_axes_swapped", "Swaps height and width (a non-square filter is height $\\times$ width).")
+def rf_axes_swapped(p: Params, s: Solved, ctx: SolveContext) -> list[int]:
+    return list(reversed(s.answers["field"]))
+
+
+@mistake("rf_no_plus_one", "Starts the recursion at $R_0 = 0$ (off by one).")
+def rf_no_plus_one(p: Params, s: Solved, ctx: SolveContext) -> list[int]:
+    return [f - 1 for f in s.answers["field"]]

@@ -12,6 +12,7 @@ from fractions import Fraction
 from typing import Any
 
 from . import SolveContext, Solved, drawer, solver
+from .checkers import ROUNDED_TOL, checker, differences
 from ..models import Params
 
 ENTRY = re.compile(r"^(-?)(?:(\d+)|sqrt\((\d+)\))$")
@@ -116,3 +117,37 @@ def _split_square(rng: random.Random, total: int, size: int) -> list[int]:
         return [0] * size
     cuts = sorted(rng.sample(range(1, total), size - 1))
     return [b - a for a, b in zip([0, *cuts], [*cuts, total])]
+
+
+# --- independent check (examgen check): the answers computed another way --------------------
+
+@checker("rmsprop_update")
+def check_rmsprop_update(p: Params, solved: Solved) -> list[str]:
+    """Run the EMA recursion in floats, step by step, from the gradients as written (n or sqrt(n))."""
+    grads = [[math.copysign(math.sqrt(abs(_square(x))), _square(x)) for x in row] for row in p["gradients"]]
+    size = 1 if p["mode"] == "norm" else len(grads[0])
+    ema = [0.0] * size
+    for row in grads:
+        squares = [sum(g * g for g in row)] if p["mode"] == "norm" else [g * g for g in row]
+        ema = [p["alpha"] * e + (1 - p["alpha"]) * s for e, s in zip(ema, squares)]
+    update = [g / math.sqrt((ema[0] if size == 1 else ema[i]) + p["epsilon"]) for i, g in enumerate(grads[-1])]
+    roots = [math.sqrt(e + p["epsilon"]) for e in ema]
+    return (differences("ema", [float(e) for e in solved.answers["ema"]], ema)
+            + differences("update", [float(u) for u in solved.answers["update"]], update)
+            + differences("denominators", solved.answers["denominators"], roots, ROUNDED_TOL))
+
+
+@checker("rmsprop_update")
+def check_rmsprop_update_on_torch(p: Params, solved: Solved) -> list[str]:
+    """The update as an optimiser keeps it: float64 torch tensors, step by step (rmsprop.torch_update)."""
+
+    return differences("update (torch)", [float(u) for u in solved.answers["update"]], torch_update(p))
+
+
+def _square(text: object) -> float:
+    """The signed square of an entry written as an integer or sqrt(n): '-sqrt(40)' -> -40, '4' -> 16."""
+    body = str(text).replace(" ", "")
+    sign = -1.0 if body.startswith("-") else 1.0
+    body = body.lstrip("-")
+    value = float(body[5:-1]) if body.startswith("sqrt(") else float(body) ** 2
+    return sign * value

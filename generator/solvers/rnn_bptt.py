@@ -6,6 +6,8 @@ import random
 from typing import Any
 
 from . import Reject, SolveContext, Solved, drawer, solver
+from .checkers import checker, differences
+import math
 from ..models import Params
 
 
@@ -103,3 +105,46 @@ def rnn_bptt(p: Params, ctx: SolveContext) -> Solved:
                            "singular_values": [round(v, 4) for v in s["singular_values"]]},
                   work={"terms": expanded_tex(p["T"]), "eig_moduli": [round(v, 4) for v in s["eig_moduli"]],
                         "shown_ok": shown_ok, "misleading": misleading, "case": case})
+
+
+# --- independent check (examgen check): the answers computed another way --------------------
+
+def _matmul(a: list[list[float]], b: list[list[float]]) -> list[list[float]]:
+    return [[sum(a[i][k] * b[k][j] for k in range(len(b))) for j in range(len(b[0]))] for i in range(len(a))]
+
+
+def growth_rate(W: list[list[float]], steps: int = 3000) -> float:
+    """lim ||W^n||^(1/n) (the spectral radius) by repeated multiplication, renormalising as it goes."""
+    P, log_norm = [row[:] for row in W], 0.0
+    for _ in range(steps - 1):
+        P = _matmul(P, W)
+        scale = max(abs(v) for row in P for v in row)
+        P = [[v / scale for v in row] for row in P]
+        log_norm += math.log(scale)
+    return math.exp(log_norm / steps)
+
+
+def singular_value_invariants(W: list[list[float]]) -> tuple[float, float, float]:
+    """Largest singular value (power iteration on W^T W), sum of squares (Frobenius) and product (|det|)."""
+    WtW = _matmul([list(col) for col in zip(*W)], W)
+    v = [1.0] * len(W)
+    for _ in range(500):
+        v = [sum(a * b for a, b in zip(row, v)) for row in WtW]
+        v = [x / max(abs(y) for y in v) for x in v]
+    top = math.sqrt(sum(a * b for a, b in zip(v, [sum(r * x for r, x in zip(row, v)) for row in WtW])) / sum(x * x for x in v))
+    (a, b, c), (d, e, f), (g, h, i) = W
+    return top, sum(x * x for row in W for x in row), abs(a * (e * i - f * h) - b * (d * i - f * g) + c * (d * h - e * g))
+
+
+@checker("rnn_bptt")
+def check_rnn_bptt(p: Params, solved: Solved) -> list[str]:
+    """The spectral radius by the growth of W_h^n, the verdict that follows, and the singular values'
+    largest value, sum of squares and product."""
+    rate = growth_rate(p["W_h"]["matrix"])
+    verdict = "explode" if rate > 1 else "vanish"
+    problems = differences("radius", solved.answers["radius"], rate, tol=2e-2)
+    sv = solved.answers["singular_values"]
+    want = singular_value_invariants(p["W_h"]["matrix"])
+    problems += differences("singular_values (max, sum of squares, product)",
+                            [max(sv), sum(x * x for x in sv), math.prod(sv)], list(want), tol=2e-3)
+    return problems + ([] if solved.answers["behaviour"] == verdict else [f"behaviour: {solved.answers['behaviour']} vs {verdict}"])

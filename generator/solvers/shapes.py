@@ -5,6 +5,7 @@ import random
 from typing import Any
 
 from . import Reject, SolveContext, Solved, drawer, solver
+from .checkers import checker, differences
 from .common import out_size
 from .handwork import layer_params, layer_shape
 from ..layers import ACTIVATIONS, LAYER_KEYS, Layer, module, window
@@ -142,3 +143,20 @@ def conv_stack(rng: random.Random, params: Params, convs: list[int] = (2, 3),
     if linear:
         layers.append({"name": "fc", "layer": "Linear", "in": channels * size * size, "out": rng.choice([10, 16, 32])})
     return layers
+
+
+# --- independent check (examgen check): the answers computed another way --------------------
+
+@checker("layer_shapes")
+def check_layer_shapes(p: Params, solved: Solved) -> list[str]:
+    """The stack run through real torch modules on the meta device (shapes.trace): every shape,
+    every layer's parameter count (numel), and that torch takes every input the solver passed."""
+    from .shapes import trace
+
+    rows, failure = trace(p["input"], p["layers"])
+    if failure:
+        return [f"torch refuses a shape the solver accepted: {failure}"]
+    problems = differences("shapes", solved.answers["shapes"], [r["shape"] for r in rows])
+    problems += differences("final_shape", solved.answers["final_shape"], rows[-1]["shape"])
+    counts = [row["params"] for row in solved.work.get("trace", [])]
+    return problems + differences("params per layer", counts, [r["params"] for r in rows])

@@ -5,6 +5,8 @@ from functools import lru_cache
 from typing import Any
 
 from . import SolveContext, Solved, solver
+from .checkers import checker, differences, sigmoid
+import math
 from ..models import Params
 
 
@@ -55,3 +57,21 @@ def siamese_network(p: Params, ctx: SolveContext) -> Solved:
     return Solved(answers={**{f"shape_{k}": v for k, v in shapes.items()}, "delta1": delta1(),
                            "delta2_shape": shapes["W2"], "delta3_shape": [p["hidden"], p["hidden"]]},
                   work={"jac_example": sympy.latex(jac)})
+
+
+# --- independent check (examgen check): the answers computed another way --------------------
+
+@checker("siamese_network")
+def check_siamese_network(p: Params, solved: Solved) -> list[str]:
+    """Shapes by the definition of a linear map; delta1 against a finite difference of J."""
+    import sympy
+
+    D, H, m = p["D"], p["hidden"], p["m"]
+    want = {"shape_W1": [H, D], "shape_b1": [H, 1], "shape_W2": [1, H], "shape_b2": [1, 1],
+            "shape_X": [D, m], "shape_Y": [1, m], "delta2_shape": [1, H], "delta3_shape": [H, H]}
+    problems = [d for k, v in want.items() for d in differences(k, solved.answers[k], v)]
+    z, y = 0.7, 1.0
+    J = lambda v: -(y * math.log(sigmoid(v)) + (1 - y) * math.log(1 - sigmoid(v))) / m  # noqa: E731
+    numeric = (J(z + 1e-6) - J(z - 1e-6)) / 2e-6
+    subs = {sympy.Symbol("\\hat{y}"): sigmoid(z), sympy.Symbol("y"): y, sympy.Symbol("m"): m}
+    return problems + differences("delta1", float(solved.answers["delta1"].subs(subs)), numeric, tol=1e-8)

@@ -10,6 +10,8 @@ from functools import lru_cache
 from typing import Any
 
 from . import Reject, SolveContext, Solved, drawer, solver
+from .checkers import ROUNDED_TOL, central_difference, checker, differences
+import math
 from ..models import Params
 
 STYLES = {"letters": ["a", "b", "c", "d", "e", "f"], "w": [f"w_{{{i}}}" for i in range(1, 7)],
@@ -135,3 +137,62 @@ def sigmoid_net_numeric(p: Params, ctx: SolveContext) -> Solved:
                   work={"z": [float(v) for v in r["z"]], "h": [round(v, 4) for v in f["h"]],
                         "grad_h": f["grad_h"], "grad_x": [round(v, 4) for v in f["grad_x"]],
                         "sig_prime": [round(v * (1 - v), 4) for v in f["h"]]})
+
+
+# --- independent check (examgen check): the answers computed another way --------------------
+
+@checker("sigmoid_net_numeric")
+def check_sigmoid_net_numeric(p: Params, solved: Solved) -> list[str]:
+    """y = N σ(Mx): y, ∂y/∂z and ∂y/∂x1 by finite differences (the solver rounds to four places)."""
+    M, N, x = p["M"], p["N"], p["x"]
+    z = [sum(m * v for m, v in zip(row, x)) for row in M]
+    y_of_z = lambda zs: sum(n * sigmoid(v) for n, v in zip(N, zs))  # noqa: E731
+    grad_z = [central_difference(lambda t, i=i: y_of_z([t if k == i else v for k, v in enumerate(z)]), z[i])
+              for i in range(len(z))]
+    y_of_x1 = lambda t: y_of_z([row[0] * t + sum(m * v for m, v in zip(row[1:], x[1:])) for row in M])  # noqa: E731
+    return (differences("y", solved.answers["y"], y_of_z(z), ROUNDED_TOL)
+            + differences("grad_z", solved.answers["grad_z"], grad_z, ROUNDED_TOL)
+            + differences("dy_dx1", solved.answers["dy_dx1"], central_difference(y_of_x1, float(x[0])), ROUNDED_TOL))
+
+
+@checker("sigmoid_net_symbolic")
+def check_sigmoid_net_symbolic(p: Params, solved: Solved) -> list[str]:
+    """Put numbers on the weight letters and the input, run y = N sigmoid(M x) forward in floats,
+    and compare each symbolic gradient, evaluated there, with a central difference."""
+    M, N = p["weights"]["M"], p["weights"]["N"]
+    letters = sorted({w for row in M for w in row} | set(N))
+    value = {w: 0.3 + 0.25 * i for i, w in enumerate(letters)}
+    x = [0.7, -0.4]
+    z = [sum(value[M[i][j]] * x[j] for j in range(2)) for i in range(2)]
+    sig = lambda t: 1 / (1 + math.exp(-t))  # noqa: E731
+    h = [sig(t) for t in z]
+    at = {**value, "h_1": h[0], "h_2": h[1], "x_1": x[0], "x_2": x[1]}
+    out = lambda zz: sum(value[N[i]] * sig(zz[i]) for i in range(2))  # noqa: E731
+    step = 1e-6
+
+    def fd_z(i: int) -> float:
+        up, down = list(z), list(z)
+        up[i] += step
+        down[i] -= step
+        return (out(up) - out(down)) / (2 * step)
+
+    def fd_x1() -> float:
+        zz = lambda x1: [value[M[i][0]] * x1 + value[M[i][1]] * x[1] for i in range(2)]  # noqa: E731
+        return (out(zz(x[0] + step)) - out(zz(x[0] - step))) / (2 * step)
+
+    def num(expr: object) -> float:
+        return float(expr.subs({s: at[s.name] for s in expr.free_symbols}))
+
+    named = {"M": [[str(c) for c in row] for row in _rows(solved.answers["M"])],
+             "N": [str(c) for row in _rows(solved.answers["N"]) for c in row]}
+    problems = [f"{k}: {named[k]} is not {want}" for k, want in (("M", M), ("N", N)) if named[k] != want]
+    grad_z = [num(row[0]) for row in solved.answers["grad_z"]]
+    grad_h = [num(row[0]) for row in solved.answers["grad_h"]]
+    return problems + (differences("grad_h", grad_h, [value[w] for w in N])
+            + differences("grad_z", grad_z, [fd_z(0), fd_z(1)], 1e-6)
+            + differences("dy_dx1", num(solved.answers["dy_dx1"]), fd_x1(), 1e-6))
+
+
+def _rows(matrix: object) -> list[list[object]]:
+    """Rows of a sympy matrix or of nested lists."""
+    return matrix.tolist() if hasattr(matrix, "tolist") else [list(r) if isinstance(r, (list, tuple)) else [r] for r in matrix]

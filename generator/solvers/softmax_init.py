@@ -2,6 +2,9 @@
 from __future__ import annotations
 
 from . import SolveContext, Solved, solver
+from .checkers import checker, differences
+import math
+from .mistakes import mistake
 from ..models import Params
 
 
@@ -26,3 +29,33 @@ def softmax_init_loss(p: Params, ctx: SolveContext) -> Solved:
     if abs(simulated - float(exact)) > 1e-2:
         raise AssertionError(f"simulated loss {simulated} is not close to ln C = {float(exact)}")
     return Solved(answers={"loss": exact}, work={"simulated": round(simulated, 4), "uniform": sympy.Rational(1, p["classes"])})
+
+
+# --- independent check (examgen check): the answers computed another way --------------------
+
+@checker("softmax_init_loss")
+def check_softmax_init_loss(p: Params, solved: Solved) -> list[str]:
+    """Uniform predictions over C classes give -log(1/C) per example."""
+    return differences("loss", float(solved.answers["loss"]), -math.log(1 / p["classes"]))
+
+
+# --- mistakes: the wrong answers students give, as distractors ------------------------------
+
+@mistake("init_log10", "Uses $\\log_{10} C$; the cross-entropy is in nats ($\\ln C$).")
+def init_log10(p: Params, s: Solved, ctx: SolveContext) -> float:
+    return math.log10(p["classes"])
+
+
+@mistake("init_log2", "Uses $\\log_2 C$ (bits, not nats).")
+def init_log2(p: Params, s: Solved, ctx: SolveContext) -> float:
+    return math.log2(p["classes"])
+
+
+@mistake("init_probability", "Gives the uniform probability $1/C$ instead of its negative log.")
+def init_probability(p: Params, s: Solved, ctx: SolveContext) -> float:
+    return 1 / p["classes"]
+
+
+@mistake("init_wrong_classes", "Takes the loss of one wrong class, $-\\ln(1 - 1/C)$.")
+def init_wrong_classes(p: Params, s: Solved, ctx: SolveContext) -> float:
+    return -math.log(1 - 1 / p["classes"])

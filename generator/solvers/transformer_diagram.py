@@ -4,7 +4,7 @@ from __future__ import annotations
 import random
 
 from . import SolveContext, Solved, drawer, rule, solver
-from .crosscheck import checker
+from .checkers import checker
 from ..models import Params
 
 # box id → component name, as drawn in templates (encoder then decoder, bottom to top)

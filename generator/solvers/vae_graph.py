@@ -4,6 +4,7 @@ from __future__ import annotations
 import random
 
 from . import SolveContext, Solved, drawer, solver
+from .checkers import checker
 from ..models import Params
 
 Graph = dict[str, dict[str, list[str]]]
@@ -48,3 +49,30 @@ def vae_factorisation(p: Params, ctx: SolveContext) -> Solved:
     q_factors = [factor("q", n, g["q"][n]) for n in sorted(g["q"])]
     return Solved(answers={"p_factors": p_factors, "q_factors": q_factors},
                   work={"p_tex": " ".join(p_factors), "q_tex": " ".join(q_factors)})
+
+
+# --- independent check (examgen check): the answers computed another way --------------------
+
+@checker("vae_factorisation")
+def check_vae_factorisation(p: Params, solved: Solved) -> list[str]:
+    """Read each printed factor back (its variable and conditioning set) and compare with the graph's
+    parents: one factor per variable, conditioned on exactly its parents."""
+    problems: list[str] = []
+    for model in ("p", "q"):
+        printed = [_factor(text, model) for text in solved.answers[f"{model}_factors"]]
+        want = {node: set(parents) for node, parents in p["graph"][model].items()}
+        got = {node: parents for node, parents in printed if node}
+        if len(got) != len(printed) or got != want:
+            problems.append(f"{model}_factors: {printed} do not match the graph's parents {want}")
+    return problems
+
+
+def _factor(text: str, model: str) -> tuple[str | None, set[str]]:
+    """'p(x_{3} \\mid z_{2}, z_{3})' -> ('x3', {'z2', 'z3'})."""
+    import re
+
+    match = re.fullmatch(rf"{model}\(([a-z])_\{{(\d+)\}}(?: \\mid ([^()]*))?\)", text.strip())
+    if not match:
+        return None, set()
+    given = {f"{v}{i}" for v, i in re.findall(r"([a-z])_\{(\d+)\}", match.group(3) or "")}
+    return f"{match.group(1)}{match.group(2)}", given

@@ -6,6 +6,7 @@ from fractions import Fraction
 from typing import Any
 
 from . import SolveContext, Solved, rule, solver
+from .checkers import checker, differences
 from ..models import Params
 
 
@@ -31,7 +32,7 @@ def wasserstein_distinct(p: Params) -> bool:
 @solver("wasserstein_two_point")
 def wasserstein_two_point(p: Params, ctx: SolveContext) -> Solved:
     """The cost as R(a,b) + R(b,a) (times d), and W = d |P(a) - Q(a)|; `examgen check` searches
-    all the couplings for it (crosscheck_more)."""
+    all the couplings for it (its checker, below)."""
     import sympy
 
     p_a, q_a, d = Fraction(str(p["P_a"])), Fraction(str(p["Q_a"])), int(p["distance"])
@@ -48,3 +49,31 @@ def _rational(x: Fraction) -> Any:
     import sympy
 
     return sympy.Rational(x.numerator, x.denominator)
+
+
+# --- independent check (examgen check): the answers computed another way --------------------
+
+@checker("wasserstein_two_point")
+def check_wasserstein_two_point(p: Params, solved: Solved) -> list[str]:
+    """The transport cost is linear in R(a,a), so its minimum lies at an end of the feasible range."""
+    pa, qa, d = float(p["P_a"]), float(p["Q_a"]), p["distance"]
+    ends = (max(0.0, pa + qa - 1), min(pa, qa))
+    best = min(d * ((pa - r) + (qa - r)) for r in ends)
+    problems = differences("W", float(solved.answers["W"]), best)
+    return problems + _cost_problems(solved.answers["integral"], d)
+
+
+@checker("wasserstein_two_point")
+def check_wasserstein_by_search(p: Params, solved: Solved) -> list[str]:
+    """W again by searching the couplings in steps of 1/1000, exactly (wasserstein.brute_force_distance)."""
+
+    found = brute_force_distance(Fraction(str(p["P_a"])), Fraction(str(p["Q_a"])), int(p["distance"]))
+    return differences("W (search)", float(solved.answers["W"]), float(found))
+
+
+def _cost_problems(integral: object, d: int) -> list[str]:
+    """The cost is d·(R(a,b) + R(b,a)): only mass that moves pays."""
+    import sympy
+
+    want = d * (sympy.Symbol("R_ab") + sympy.Symbol("R_ba"))
+    return [] if sympy.simplify(integral - want) == 0 else [f"integral: solver gives {integral}, expected {want}"]
