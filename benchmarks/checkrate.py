@@ -21,7 +21,7 @@ START, END = "<!-- bench:check:start -->", "<!-- bench:check:end -->"
 
 def throughput(samples: int) -> list[dict[str, object]]:
     """Per template: seconds for `samples` seeds, after a warm-up that pays for the imports."""
-    from examgen.check import check_bank
+    from examgen.quality.check import check_bank
 
     check_bank(samples=1, compile_pdf=False)
     report = check_bank(samples=samples, compile_pdf=False)

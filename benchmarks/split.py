@@ -25,7 +25,7 @@ START, END = "<!-- bench:split:start -->", "<!-- bench:split:end -->"
 
 
 def with_pikepdf(bundle: Path, ranges: dict[int, tuple[int, int]], out: Path) -> None:
-    from examgen.split import split_pdf
+    from examgen.write.split import split_pdf
     split_pdf(bundle, {n: out / f"{n}.pdf" for n in ranges})
 
 

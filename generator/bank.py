@@ -7,13 +7,13 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Iterator
 
-from .domains import check_domain
+from .inputs.domains import check_domain
 from .errors import BankError
 from .models import MarkingPoint, Option, Part, Preset, Source, Template
-from .paths import bank_dir
-from .schema import Problems, check_marks, expect, is_slug, one_of, unknown_keys
+from .inputs.paths import bank_dir
+from .inputs.schema import Problems, check_marks, expect, is_slug, one_of, unknown_keys
 from .solvers import RULES, SOLVERS, load_all
-from .yamlsafe import read_yaml
+from .safety.yamlsafe import read_yaml
 
 KINDS = ("numeric", "symbolic", "multiple-choice", "short-answer", "essay", "code")
 PAPERS = ("glasgow-compsci5103-2023", "imperial-comp70010-2023", "oslo-in5400-2022",
@@ -250,8 +250,8 @@ def parse_template(path: Path, data: Any, untrusted: Path | None = None) -> Temp
 
 def _quality(problems: Problems, data: dict, parts: tuple[Part, ...]) -> dict[str, Any]:
     """The `degenerate`, `balance` and `mistakes` declarations (checked by their own modules)."""
-    from .balance import balance_problems
-    from .degenerate import declaration_problems
+    from .inputs.schema import balance_problems
+    from .solvers.degenerate import declaration_problems
     from .solvers.mistakes import mistakes_problems
 
     out: dict[str, Any] = {}
@@ -307,8 +307,9 @@ def _bank_code(root: Path, trusted: bool) -> Path | None:
         return None
     if not trusted:
         return code
-    from .trusted import load_solvers_file
+    from .safety.trusted import load_solvers_file
 
+    load_all()          # the built-in registrations first, so a clash names the bank's file
     load_solvers_file(code)
     return None
 

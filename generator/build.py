@@ -10,22 +10,22 @@ from typing import Callable, Iterable, Iterator, Protocol
 from .bank import Banks, load_bank
 from .codes import exam_code
 from .compile import Job, compile_all, fed_time_limit, pdflatex, resume, stop_all, tex_tree
-from .fmtcache import cached_format
-from .document import Page, document_context, page_for
+from .tex.fmtcache import cached_format
+from .tex.document import Page, document_context, page_for
 from .errors import LatexError, SpecError
-from .export.answer_key import write_answer_key
-from .models import ExamSpec, Instance, Pick, Template, Variant, variant_digits, variant_name
+from .write.answer_key import write_answer_key
+from .models import ExamSpec, Instance, Pick, Student, Template, Variant, variant_digits, variant_name
 from .pick import pick_questions
-from .feed import Feed
+from .tex.feed import Feed
 from .render import render_document, render_section, stream_document
-from .roster import Student, load_roster
+from .inputs.roster import load_roster
 from .sample import fingerprint, instantiate
 from .seeding import rng_for
 from .solve import make_context
 from .solvers import SolveContext
 from .spec import load_spec
-from .split import split_pdf
-from .write import staging
+from .write.split import split_pdf
+from .write.publish import staging
 
 
 class Reporter(Protocol):

@@ -112,9 +112,9 @@ def build(
 ) -> None:
     """Build exam, solutions and answer-key PDFs for SEED into OUT/<exam-id>-seed<SEED>/."""
     from .build import BuildOptions, build as run_build
-    from .paths import default_spec
-    from .progress import BarReporter
-    from .write import stop_on_signals
+    from .inputs.paths import default_spec
+    from .commands.progress import BarReporter
+    from .write.publish import stop_on_signals
 
     options = BuildOptions(spec or default_spec(), seed, variants, out, jobs, device, as_printed, roster,
                            banks=_banks(bank, trust))
@@ -138,8 +138,8 @@ def export(
 ) -> None:
     """Export the variants for an LMS, a scanner or graders into OUT/<exam-id>-seed<SEED>-<FORMAT>/."""
     from .export.run import ExportOptions, export as run_export
-    from .paths import default_spec
-    from .progress import BarReporter
+    from .inputs.paths import default_spec
+    from .commands.progress import BarReporter
 
     options = ExportOptions(spec or default_spec(), seed, fmt, variants, out, roster, device, _banks(bank, trust))
     with BarReporter() as reporter:
@@ -166,7 +166,7 @@ def list_templates(
     if as_json:
         typer.echo(json.dumps(records, indent=2))
         return
-    from .progress import print_table
+    from .commands.progress import print_table
 
     print_table(["id", "title", "topics", "marks", "kind", "source"],
                 [[r["id"], r["title"], ", ".join(r["topics"]), f"{r['marks']:g}", r["kind"], r["source"]]
@@ -186,13 +186,13 @@ def solve(
     trust: bool = TRUST_OPTION,
 ) -> None:
     """Solve one instance of a template: its values, answers, question and worked solution."""
-    from .preview import solve_one
+    from .commands.preview import solve_one
 
     record = solve_one(template_id, seed, preset, _assignments(assign), device, _banks(bank, trust))
     if as_json:
         typer.echo(json.dumps(record, indent=2))
         return
-    from .progress import print_solution
+    from .commands.progress import print_solution
 
     print_solution(record)
 
@@ -209,10 +209,10 @@ def check(
     report_dir: Optional[Path] = typer.Option(None, "--report", help="Write stress-test plots (PNG) and index.md here."),
 ) -> None:
     """Stress-test templates over many seeds: sampling, variety, independent checks, rendering, LaTeX."""
-    from .check import check_bank, failure_lines, report_rows
-    from .progress import BarReporter, print_table
+    from .quality.check import check_bank, failure_lines, report_rows
+    from .commands.progress import BarReporter, print_table
 
-    from .write import stop_on_signals
+    from .write.publish import stop_on_signals
 
     with stop_on_signals(), BarReporter() as reporter:  # SIGTERM, too, stops its pdflatex
         report = check_bank(template_ids or (), samples, compile_pdf, reporter, banks=_banks(bank, trust))
@@ -221,7 +221,7 @@ def check(
     else:
         print_table(*report_rows(report))
     if report_dir is not None:
-        from .stressplots import write_report
+        from .quality.stressplots import write_report
 
         typer.echo(f"report: {write_report(report, report_dir)}", err=True)
     for line in failure_lines(report):
@@ -234,7 +234,7 @@ def check(
 @user_errors
 def init(folder: Path = typer.Argument(..., help="New course folder (must not exist, or be empty).")) -> None:
     """Write a starter course folder: a commented exam spec, a commented numeric template, a README."""
-    from .starter import write_starter
+    from .commands.starter import write_starter
 
     for path in write_starter(folder):
         typer.echo(f"wrote {path}")
@@ -242,7 +242,7 @@ def init(folder: Path = typer.Argument(..., help="New course folder (must not ex
 
 
 def _assignments(items: list[str]) -> dict[str, Any]:
-    from .domains import parse_cli_value
+    from .inputs.domains import parse_cli_value
 
     out = {}
     for item in items:

@@ -3,12 +3,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
-
-if TYPE_CHECKING:
-    from .roster import Student
+from typing import Any
 
 Params = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Student:
+    """A roster row: `id` names the student's files (a slug), `name` is printed on the cover."""
+
+    id: str
+    name: str
 
 
 @dataclass(frozen=True)
@@ -244,4 +249,4 @@ class Variant:
     instances: list[list[Instance]]
     sections: list[RenderedSection] = field(default_factory=list)
     code: str = ""                       # printed on every page instead of the seed (codes.exam_code)
-    student: "Student | None" = None     # from --roster: printed on the cover, names the files
+    student: Student | None = None     # from --roster: printed on the cover, names the files

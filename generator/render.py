@@ -10,10 +10,10 @@ import jinja2
 from jinja2.sandbox import SandboxedEnvironment
 
 from .errors import RenderError
-from .latexfmt import FILTERS, roman, tex
+from .tex.latexfmt import FILTERS, roman, tex
 from .models import Instance, Part, Pick, RenderedOption, RenderedPart, RenderedQuestion, RenderedSection
-from .paths import templates_dir
-from .sandbox import MAX_DOCUMENT, MAX_TEXT, BoundedSandbox, SandboxLimit, render_bounded, stream_bounded
+from .inputs.paths import templates_dir
+from .safety.sandbox import MAX_DOCUMENT, MAX_TEXT, BoundedSandbox, SandboxLimit, render_bounded, stream_bounded
 
 
 @lru_cache(maxsize=4)

@@ -11,8 +11,8 @@ import random
 from collections import Counter
 from typing import Iterable
 
-from .degenerate import degenerate_problems
-from .domains import check_given, draw_value
+from .solvers.degenerate import degenerate_problems
+from .inputs.domains import check_given, draw_value
 from .errors import ParamError, SamplingError
 from .models import Instance, Option, Params, Template
 from .solve import SOLVER_FAILURES, solve

@@ -7,8 +7,8 @@ from typing import Any
 
 from .errors import BankError, SpecError
 from .models import ExamSpec, ItemSpec, SectionSpec
-from .schema import Problems, check_marks, expect, is_slug, unknown_keys
-from .yamlsafe import read_yaml
+from .inputs.schema import Problems, check_marks, expect, is_slug, unknown_keys
+from .safety.yamlsafe import read_yaml
 
 SPEC_KEYS = {"id", "title", "institution", "course", "date", "duration", "instructions",
              "sections", "marks_unit", "total_marks", "preset_prefix", "doc",

@@ -16,8 +16,8 @@ from pathlib import Path
 
 from examgen.bank import load_bank
 from examgen.build import BuildOptions, build
-from examgen.layout import check_folder, unnatural_ids
-from examgen.paths import ROOT
+from examgen.quality.layout import check_folder, unnatural_ids
+from examgen.inputs.paths import ROOT
 
 
 def main(argv: list[str] | None = None) -> int:

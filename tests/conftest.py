@@ -12,7 +12,7 @@ import pytest
 from hypothesis import settings
 
 from examgen.bank import load_bank
-from examgen.paths import ROOT
+from examgen.inputs.paths import ROOT
 
 # CI explores the same examples every run: a red build then always means a real regression.
 settings.register_profile("ci", derandomize=True, print_blob=True)

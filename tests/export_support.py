@@ -9,8 +9,8 @@ from examgen.build import Quiet, sample_variants
 from examgen.export.figures import Figures
 from examgen.export.items import ExportBuild, export_build
 from examgen.models import Variant
-from examgen.paths import ROOT
-from examgen.roster import Student
+from examgen.inputs.paths import ROOT
+from examgen.models import Student
 from examgen.solve import make_context
 from examgen.spec import load_spec
 

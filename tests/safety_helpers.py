@@ -10,7 +10,7 @@ from typer.testing import CliRunner
 
 from examgen.bank import load_bank
 from examgen.cli import app
-from examgen.paths import ROOT
+from examgen.inputs.paths import ROOT
 
 runner = CliRunner()
 SHORT = {"title": "t", "topics": ["cnn"], "kind": "short-answer", "source": {"paper": "original", "question": "1"},

@@ -78,7 +78,7 @@ def test_question_text_cannot_see_answers(scratch_bank: Path) -> None:
     path = scratch_bank / "cnn" / "conv2d-params.yaml"
     path.write_text(path.read_text().replace("How many trainable", "<< total >> How many trainable"))
     load_bank.cache_clear()
-    from examgen.preview import solve_one
+    from examgen.commands.preview import solve_one
 
     with pytest.raises(RenderError, match="conv2d-params.*'total' is undefined"):
         solve_one("conv2d-params", 1, None, {})

@@ -9,7 +9,7 @@ from paper_checks import (build_twice, drawn_params, exam_and_solutions, key_ent
                           marking_mismatches, section_marks)
 from examgen.bank import load_bank
 from examgen.build import BuildResult
-from examgen.paths import ROOT
+from examgen.inputs.paths import ROOT
 from examgen.sample import instantiate
 from examgen.seeding import rng_for
 from examgen.solve import make_context
@@ -168,7 +168,7 @@ def test_conv_working_holds_whole_kernel_rows_and_at_most_six_products_a_line() 
     value the solver gives."""
     import re
 
-    from examgen.solvers.conv import LINE_PRODUCTS, conv2d_by_hand
+    from examgen.solvers.cnn.conv import LINE_PRODUCTS, conv2d_by_hand
 
     pair = re.compile(r"\(?(-?\d+)\)? \\cdot \(?(-?\d+)\)?")
     image = [[5, 4, 1, 8, 1], [9, 3, 3, 1, 2], [1, 2, 8, 4, 6], [3, 7, 0, 9, 4]]

@@ -7,13 +7,13 @@ import pytest
 from paper_checks import build_twice, drawn_params, exam_and_solutions, key_entry
 from examgen.bank import load_bank
 from examgen.build import BuildResult
-from examgen.layers import module
+from examgen.inputs.layers import module
 from examgen.render import plain
 from examgen.sample import instantiate
 from examgen.seeding import rng_for
 from examgen.solve import make_context
 from examgen.spec import load_spec
-from examgen.paths import ROOT
+from examgen.inputs.paths import ROOT
 
 CTX = make_context("cpu")
 SPEC = ROOT / "bank" / "exams" / "glasgow-compsci5103-2023.yaml"

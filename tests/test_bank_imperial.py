@@ -8,8 +8,8 @@ import pytest
 from paper_checks import build_twice, drawn_params, exam_and_solutions, key_entry
 from examgen.bank import load_bank
 from examgen.build import BuildResult
-from examgen.latexfmt import dec
-from examgen.paths import ROOT
+from examgen.tex.latexfmt import dec
+from examgen.inputs.paths import ROOT
 from examgen.sample import instantiate
 from examgen.seeding import rng_for
 from examgen.solve import make_context
@@ -72,7 +72,7 @@ def test_1h_delta1_agrees_with_torch_autograd(seed: int) -> None:
 
 @pytest.mark.parametrize("T", [2, 3, 4, 6])
 def test_2c_i_expanded_gradient_matches_autograd(T: int) -> None:
-    from examgen.solvers.rnn_bptt import check_formula_with_autograd, expanded_tex
+    from examgen.solvers.rnn.rnn_bptt import check_formula_with_autograd, expanded_tex
 
     assert check_formula_with_autograd(T) < 1e-9
     assert len(expanded_tex(T)) == T

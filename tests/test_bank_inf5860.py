@@ -9,7 +9,7 @@ from paper_checks import (build_twice, drawn_params, exam_and_solutions, key_ent
                           marking_mismatches, section_marks)
 from examgen.bank import load_bank
 from examgen.build import BuildResult
-from examgen.paths import ROOT
+from examgen.inputs.paths import ROOT
 from examgen.sample import instantiate
 from examgen.seeding import rng_for
 from examgen.solve import make_context

@@ -10,14 +10,18 @@ import pytest
 from conftest import pdf_text
 from examgen.bank import load_bank
 from examgen.build import BuildOptions, BuildResult, build
-from examgen.paths import ROOT
+from examgen.inputs.paths import ROOT
 from examgen.render import plain
 from examgen.sample import instantiate
 from examgen.seeding import rng_for
 from examgen.solve import make_context
 from examgen.solvers.common import read_printed
-from examgen.solvers import SolveContext, bn_model, conv_bounds, lr_schedule, momentum_weight, pathsum
-from examgen.solvers import pooling_id, receptive, rmsprop, wasserstein
+from examgen.solvers import SolveContext
+from examgen.solvers.backprop import pathsum
+from examgen.solvers.cnn import conv_bounds, pooling_id, receptive
+from examgen.solvers.generative import wasserstein
+from examgen.solvers.normalisation import bn_model
+from examgen.solvers.optimisation import lr_schedule, momentum_weight, rmsprop
 from examgen.spec import load_spec
 
 CTX = make_context("cpu")
@@ -187,7 +191,8 @@ def test_step_decay_matches_torch_steplr(seed: int | None) -> None:
 def test_torch_optimiser_comparisons_are_checkers_for_examgen_check(monkeypatch: pytest.MonkeyPatch) -> None:
     """StepLR and SGD are run by `examgen check` (a build skips them: torch.optim imports torch._dynamo);
     a formula that drifts from torch is reported there."""
-    from examgen.solvers import load_all, momentum
+    from examgen.solvers import load_all
+    from examgen.solvers.optimisation import momentum
     from examgen.solvers.checkers import CHECKERS
 
     load_all()

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from examgen.paths import ROOT
+from examgen.inputs.paths import ROOT
 
 sys.path.insert(0, str(ROOT / "benchmarks"))
 

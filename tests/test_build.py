@@ -8,11 +8,11 @@ from pathlib import Path
 import pytest
 
 from conftest import pdf_text
-from examgen.layout import pdf_pages_text
+from examgen.quality.layout import pdf_pages_text
 from examgen.bank import load_bank
 from examgen.build import BuildOptions, build
 from examgen.errors import LatexError, SpecError
-from examgen.paths import ROOT
+from examgen.inputs.paths import ROOT
 
 DEMO = ROOT / "bank" / "exams" / "demo.yaml"
 

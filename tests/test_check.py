@@ -11,11 +11,11 @@ import yaml
 from typer.testing import CliRunner
 
 from examgen.bank import load_bank
-from examgen.check import check_bank
-from examgen.sanity import nonfinite
+from examgen.quality.check import check_bank
+from examgen.quality.sanity import nonfinite
 from examgen.cli import app
 from examgen.models import Solved
-from examgen.paths import ROOT
+from examgen.inputs.paths import ROOT
 from examgen.solvers import SOLVERS, load_all
 
 load_all()
@@ -143,7 +143,7 @@ def test_nonfinite_walks_nested_values() -> None:
 
 def test_batch_bisects_when_the_log_names_the_wrong_template(monkeypatch: pytest.MonkeyPatch) -> None:
     """An error LaTeX notices late names a later template; the suspect is cleared alone, then bisection."""
-    from examgen import checktex
+    from examgen.quality import checktex
 
     samples = [(SimpleNamespace(template=SimpleNamespace(id=name)), 0) for name in "abcdefg"]
 

@@ -86,7 +86,7 @@ def test_text_with_its_own_references_gets_the_rerun_it_needs(tmp_path: Path, mo
 def test_a_build_compiles_each_document_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """One run per document, "Page x of N" included, here with N of two digits (Oslo 2022)."""
     from examgen.build import BuildOptions, build
-    from examgen.paths import bank_dir
+    from examgen.inputs.paths import bank_dir
     runs = runs_of(monkeypatch)
     result = build(BuildOptions(bank_dir() / "exams" / "oslo-in5400-2022.yaml", seed=3, out=tmp_path))
     assert sorted(runs) == ["answer-key.tex", "exam.tex", "solutions.tex"]

@@ -10,7 +10,7 @@ import pytest
 from examgen.bank import load_bank, parse_template
 from examgen.build import Quiet, sample_variants
 from examgen.errors import BankError
-from examgen.latexfmt import fixed, matrix, mul, vec
+from examgen.tex.latexfmt import fixed, matrix, mul, vec
 from examgen.models import Pick
 from examgen.render import render_question, scaled_points
 from examgen.sample import instantiate

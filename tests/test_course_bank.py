@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from examgen.bank import Banks, load_bank
-from examgen.paths import ROOT
+from examgen.inputs.paths import ROOT
 
 from conftest import pdf_text
 from safety_helpers import one_error_line, run

@@ -12,11 +12,11 @@ from lxml import etree, html as lhtml
 from typer.testing import CliRunner
 
 from examgen.cli import app
-from examgen.export.answer_key import answer_key
+from examgen.write.answer_key import answer_key
 from examgen.export.csv_key import write_csv
 from examgen.export.json_build import write_json
 from examgen.export.run import FORMATS, writers
-from examgen.paths import ROOT
+from examgen.inputs.paths import ROOT
 
 from export_support import DEMO, FULL, SPECS, sampled, write
 

@@ -8,7 +8,7 @@ from lxml import etree
 from examgen.export.latexhtml import Converter
 from examgen.export.markup import mathml
 from examgen.export.values import printed_values
-from examgen.latexfmt import matrix, num
+from examgen.tex.latexfmt import matrix, num
 from examgen.render import plain
 
 from export_support import DEMO, sampled

@@ -13,9 +13,9 @@ import examgen.build as build_module
 from examgen.build import BuildOptions, build
 from examgen.compile import Job, compile_tex
 from examgen.errors import LatexError, RenderError, SamplingError
-from examgen.fmtcache import cached_format
+from examgen.tex.fmtcache import cached_format
 from examgen.render import render_document
-from examgen.paths import ROOT
+from examgen.inputs.paths import ROOT
 
 DEMO = ROOT / "bank" / "exams" / "demo.yaml"
 

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from examgen import fmtcache
+from examgen.tex import fmtcache
 from examgen.build import BuildOptions, build
-from examgen.paths import ROOT
+from examgen.inputs.paths import ROOT
 from examgen.render import render_document
 
 DEMO = ROOT / "bank" / "exams" / "demo.yaml"

@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 from examgen.bank import load_bank
 from examgen.build import Quiet, sample_variants
 from examgen.errors import ExamgenError
-from examgen.paths import ROOT
+from examgen.inputs.paths import ROOT
 from examgen.solve import make_context
 from examgen.spec import load_spec
 from safety_helpers import KEPT, mini_bank, run  # noqa: F401

@@ -7,7 +7,7 @@ import shutil
 import subprocess
 from pathlib import Path
 
-from examgen.paths import ROOT
+from examgen.inputs.paths import ROOT
 
 SCRIPT = ROOT / "scripts" / "install-tex.sh"
 

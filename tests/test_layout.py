@@ -9,8 +9,8 @@ import pytest
 from examgen.bank import load_bank
 from examgen.build import BuildOptions, build
 from examgen.compile import Job, compile_tex
-from examgen.layout import Problem, check_folder, unnatural_ids
-from examgen.paths import ROOT
+from examgen.quality.layout import Problem, check_folder, unnatural_ids
+from examgen.inputs.paths import ROOT
 
 SPECS = sorted((ROOT / "bank" / "exams").glob("*.yaml"))
 
@@ -97,7 +97,7 @@ def test_the_gate_finds_a_question_apart_from_its_box_or_options(tmp_path: Path)
 
 
 def test_parts_with_options_figures_or_code_are_measured_to_stay_with_their_box() -> None:
-    from examgen.document import size_answer_space
+    from examgen.tex.document import size_answer_space
     from examgen.models import RenderedPart, RenderedQuestion, RenderedSection
 
     texts = {"plain": ("Explain why.", False), "options": ("Which?\n\\begin{itemize}\n\\item[i)] A\n\\end{itemize}", False),

@@ -9,11 +9,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from examgen.bank import load_bank
-from examgen.check import seed_rng
-from examgen.sanity import (agreement_problems, altered, domain_problems, nonfinite, render_problems,
+from examgen.quality.check import seed_rng
+from examgen.quality.sanity import (agreement_problems, altered, domain_problems, nonfinite, render_problems,
                             unchecked_answers)
 from examgen.errors import SamplingError
-from examgen.layers import module
+from examgen.inputs.layers import module
 from examgen.models import Instance
 from examgen.sample import broken_rule, instantiate
 from examgen.solve import make_context
@@ -111,7 +111,7 @@ def test_formula_trace_takes_and_refuses_what_torch_does(layers: list, channels:
     """The layer_shapes solver traces by formula; torch's trace (its checker) must agree on every
     shape and count, and on the layer where an input is refused (channels, kernel larger than the
     padded input, pooling padding over half the kernel, Linear features)."""
-    from examgen.solvers.shapes import formula_trace, trace
+    from examgen.solvers.cnn.shapes import formula_trace, trace
 
     layers = [{**layer, "name": f"{layer['name']}{i}"} for i, layer in enumerate(layers)]
     by_formula, why = formula_trace([batch, channels, size, size], layers)
@@ -121,7 +121,7 @@ def test_formula_trace_takes_and_refuses_what_torch_does(layers: list, channels:
 
 
 def test_a_linear_layer_refuses_a_0d_input_as_torch_does() -> None:
-    from examgen.solvers.shapes import formula_trace, trace
+    from examgen.solvers.cnn.shapes import formula_trace, trace
 
     layers = [{"name": "fc", "layer": "Linear", "in": 3, "out": 2}]
     assert formula_trace([], layers)[1] and trace([], layers)[1]
@@ -202,7 +202,7 @@ def test_linear_shapes_on_meta_agree_with_the_real_module(batch: int, cin: int, 
     gives the same shape, or fails exactly where the trace does."""
     import torch
 
-    from examgen.solvers.shapes import trace
+    from examgen.solvers.cnn.shapes import trace
 
     layer = {"name": "fc", "layer": "Linear", "in": cin, "out": out, "bias": bias}
     rows, failure = trace([batch, given_in], [layer])

@@ -10,12 +10,12 @@ import yaml
 from typer.testing import CliRunner
 
 from examgen.bank import load_bank
-from examgen.check import check_bank, seed_rng
+from examgen.quality.check import check_bank, seed_rng
 from examgen.cli import app
-from examgen.degenerate import (argmax_tie, constant_columns, degenerate_problems, equals_given,
+from examgen.solvers.degenerate import (argmax_tie, constant_columns, degenerate_problems, equals_given,
                                 identical_rows, same_parts, uniform_softmax, zero_gradient)
 from examgen.errors import BankError, SpecError
-from examgen.paths import ROOT
+from examgen.inputs.paths import ROOT
 from examgen.sample import instantiate
 from examgen.solve import make_context
 from examgen.solvers import load_all

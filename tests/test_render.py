@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from examgen.bank import load_template_file
-from examgen.latexfmt import matrix, num, shape
+from examgen.tex.latexfmt import matrix, num, shape
 from examgen.models import Pick
 from examgen.render import render_question
 from examgen.sample import instantiate

@@ -7,7 +7,7 @@ import pytest
 
 from examgen.codes import ALPHABET, exam_code
 from examgen.errors import SpecError
-from examgen.roster import load_roster
+from examgen.inputs.roster import load_roster
 
 
 def _write(tmp_path: Path, text: str) -> Path:

@@ -11,7 +11,7 @@ import pytest
 from examgen.bank import load_bank
 from examgen.errors import BankError, RenderError
 from examgen.render import render_text
-from examgen.yamlsafe import MAX_BYTES, read_yaml, yaml_text
+from examgen.safety.yamlsafe import MAX_BYTES, read_yaml, yaml_text
 from safety_helpers import mini_bank, one_error_line, run, write_spec, write_template  # noqa: F401
 
 ALIAS_BOMB = "a: &a [x, x, x, x, x, x, x, x, x]\n" + "".join(
@@ -264,11 +264,11 @@ def test_set_values_of_drawn_parameters_are_shaped_like_a_draw(template: str, va
 def test_the_loop_budget_bounds_bank_text_not_the_documents_around_it(monkeypatch: pytest.MonkeyPatch) -> None:
     """A document's loops grow with the variants (a roster of thousands); only bank text has a budget.
     Here the budget is cut to 50 steps: a bank loop of 60 fails, a paper needing about 100 renders."""
-    from examgen import sandbox
+    from examgen.safety import sandbox
     from examgen.bank import load_bank as bank
     from examgen.build import Quiet, sample_variants
-    from examgen.document import document_context, page_for
-    from examgen.paths import bank_dir
+    from examgen.tex.document import document_context, page_for
+    from examgen.inputs.paths import bank_dir
     from examgen.render import render_document
     from examgen.solve import make_context
     from examgen.spec import load_spec

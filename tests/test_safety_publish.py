@@ -12,15 +12,15 @@ from pathlib import Path
 
 import pytest
 
-from examgen import write
+from examgen.write import publish as write
 from examgen.errors import OutputError
-from examgen.paths import ROOT
+from examgen.inputs.paths import ROOT
 from safety_helpers import mini_bank, one_error_line, run, write_spec  # noqa: F401
 
 PUBLISHER = """
 import sys
 from pathlib import Path
-from examgen.write import staging
+from examgen.write.publish import staging
 out, tag, rounds = Path(sys.argv[1]), sys.argv[2], int(sys.argv[3])
 for i in range(rounds):
     with staging(out / "exam-seed1") as stage:

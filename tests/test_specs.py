@@ -6,7 +6,7 @@ import pytest
 
 from examgen.bank import load_bank
 from examgen.build import Quiet, sample_variants
-from examgen.paths import ROOT
+from examgen.inputs.paths import ROOT
 from examgen.solve import make_context
 from examgen.spec import load_spec
 

@@ -42,7 +42,7 @@ def test_quick_commands_leave_heavy_libraries_alone(args: tuple[str, ...], allow
 def test_layer_shapes_leave_torch_dynamo_alone() -> None:
     """Meta addmm (a Linear with its bias) imports torch._dynamo, about a second of a build;
     the shape trace runs a Linear's weight alone (shapes.forward)."""
-    probe = ("import sys\nfrom examgen.solvers.shapes import trace\n"
+    probe = ("import sys\nfrom examgen.solvers.cnn.shapes import trace\n"
              "rows, failure = trace([2, 8], [{'name': 'fc', 'layer': 'Linear', 'in': 8, 'out': 4}])\n"
              "assert failure is None and rows[0]['shape'] == [2, 4] and rows[0]['params'] == 8 * 4 + 4\n"
              "print('torch._dynamo' in sys.modules)")

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from examgen.paths import ROOT
+from examgen.inputs.paths import ROOT
 
 from conftest import pdf_text
 
@@ -55,7 +55,7 @@ def _clean_env() -> dict[str, str]:
 
 def test_installed_package_carries_its_bank_and_templates(installed: Path, tmp_path: Path) -> None:
     where = _sh(installed / "bin" / "python", "-c",
-                "import examgen, examgen.paths as p; print(examgen.__file__); print(p.bank_dir()); print(p.templates_dir())",
+                "import examgen, examgen.inputs.paths as p; print(examgen.__file__); print(p.bank_dir()); print(p.templates_dir())",
                 cwd=tmp_path, env=_clean_env()).split()
     assert all(Path(w).is_relative_to(installed) for w in where), where
     assert (Path(where[1]) / "exams" / "default.yaml").is_file()

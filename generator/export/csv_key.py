@@ -4,7 +4,7 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
-from ..latexfmt import roman
+from ..tex.latexfmt import roman
 from .figures import Figures
 from .items import ExportBuild, ExportVariant, Item, ItemPart
 

@@ -13,7 +13,7 @@ from ..errors import RenderError
 from ..models import (ExamSpec, Instance, RenderedOption, RenderedPart, RenderedQuestion, Variant, variant_digits,
                       variant_name)
 from ..render import plain
-from .answer_key import describe
+from ..write.answer_key import describe
 from .latexhtml import Converter
 from .values import Value, confirmed, printed_values, settle, solver_numbers
 

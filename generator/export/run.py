@@ -12,10 +12,10 @@ from typing import Callable
 from ..bank import Banks, load_bank
 from ..build import Quiet, Reporter, sample_variants
 from ..errors import ExamgenError
-from ..roster import load_roster
+from ..inputs.roster import load_roster
 from ..solve import make_context
 from ..spec import load_spec
-from ..write import staging
+from ..write.publish import staging
 from .figures import Figures
 from .items import ExportBuild, export_build
 

@@ -1,5 +1,9 @@
 """Solver, rule and drawer registries. Each module in this package registers its functions on import.
 
+A question family's code lives in one module under the package of its bank topic
+(`solvers/cnn/conv.py` serves `bank/cnn/conv2d-params.yaml`): its solver, rules and drawers, its
+independent checker (`checkers.py` holds that registry) and its mistakes (`mistakes.py`).
+
 A solver takes a template's parameters and a `SolveContext` and returns `Solved(answers, work)`.
 A rule takes the parameters and returns True when the instance is valid (its docstring says what it
 checks, and that text is what an unsatisfiable rule reports). A drawer makes a parameter value that
@@ -66,13 +70,20 @@ def drawer(name: str) -> Callable[[DrawerFn], DrawerFn]:
 
 
 def load_all() -> None:
-    """Import every solver module once, so their registrations exist."""
+    """Import every solver module once (the topic packages' modules too), so their registrations
+    exist."""
     global _loaded
     if _loaded:
         return
-    for info in pkgutil.iter_modules(__path__):
-        importlib.import_module(f"{__name__}.{info.name}")
+    _import_tree(__name__, __path__)
     _loaded = True
+
+
+def _import_tree(package: str, path: list[str]) -> None:
+    for info in pkgutil.iter_modules(path):
+        module = importlib.import_module(f"{package}.{info.name}")
+        if info.ispkg:
+            _import_tree(module.__name__, module.__path__)
 
 
 def rule_text(name: str) -> str:

@@ -17,6 +17,7 @@ from ..models import Params, Solved
 
 CheckerFn = Callable[[Params, Solved], list[str]]
 CHECKERS: dict[str, CheckerFn] = {}
+REGISTERED: dict[str, list[CheckerFn]] = {}   # each solver's checkers as written, in order
 
 EXACT_TOL = 1e-9     # values the solver gives unrounded
 ROUNDED_TOL = 5e-5   # values the solver rounds to four places (half a unit in the last place)
@@ -28,6 +29,8 @@ def checker(name: str) -> Callable[[CheckerFn], CheckerFn]:
     def wrap(fn: CheckerFn) -> CheckerFn:
         earlier = CHECKERS.get(name)
         CHECKERS[name] = fn if earlier in (None, fn) else _both(earlier, fn)
+        if fn not in REGISTERED.setdefault(name, []):
+            REGISTERED[name].append(fn)
         return fn
     return wrap
 

@@ -24,7 +24,7 @@ def _clean(x: Any, places: int | None) -> Any:
 
 def products(values: Sequence[Any], weights: Sequence[Any]) -> str:
     """'2 \\cdot 1 + 3 \\cdot (-1)': the terms of a dot product as a student writes them."""
-    from ..latexfmt import num
+    from ..tex.latexfmt import num
 
     def paren(v: Any) -> str:
         text = num(v)

@@ -13,7 +13,7 @@ import math
 from typing import Any, Callable
 
 from .common import out_size
-from ..layers import pair, window
+from ..inputs.layers import pair, window
 
 
 def correlate(image: list[list[float]], kernel: list[list[float]]) -> list[list[float]]:

@@ -51,7 +51,7 @@ def mistake(name: str, why: str) -> Callable[[MistakeFn], MistakeFn]:
 
 def printed(value: Any, fmt: str) -> str:
     """The value as the exam prints it with the declared latexfmt filter."""
-    from ..latexfmt import FILTERS
+    from ..tex.latexfmt import FILTERS
 
     m = FORMAT.match(fmt)
     name, places = m.group(1), m.group(3)

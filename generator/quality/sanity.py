@@ -1,0 +1,165 @@
+"""Checks on one solved instance, for `examgen check` and the property tests: rules still hold,
+values lie in their declared domains, answers are finite, the independent checker agrees, the
+text renders. Each returns a list of problems (empty when all is well).
+"""
+from __future__ import annotations
+
+import math
+from typing import Any, Iterator
+
+from ..inputs.domains import coerce_value
+from ..errors import ExamgenError, ParamError
+from ..models import Instance, Params, Pick, Solved, Template
+from ..render import render_question
+from ..sample import broken_rule
+from ..solvers.checkers import CHECKERS
+
+
+def rule_problems(instance: Instance) -> list[str]:
+    """The rules must still hold after solving (a solver that edits its inputs breaks them)."""
+    broken = broken_rule(instance.template, instance.params)
+    return [f"rule '{broken}' does not hold for the solved instance"] if broken else []
+
+
+def domain_problems(template: Template, params: Params) -> list[str]:
+    """Drawn values lie in their declared domains: type, shape, range, choices."""
+    problems: list[str] = []
+    for name, domain in template.params.items():
+        value = params.get(name)
+        try:
+            coerce_value(name, domain, value, params)
+        except ParamError as err:
+            problems.append(f"param {err}")
+            continue
+        problems += [f"param {name}={value!r}: {why}" for why in range_problems(domain, value)]
+    return problems
+
+
+def range_problems(domain: dict[str, Any], value: Any) -> list[str]:
+    """Declared min/max, choices, nonzero and const values."""
+    kind = domain["type"]
+    if kind == "const":
+        return [] if value == domain["value"] else [f"const should be {domain['value']!r}"]
+    if kind in ("choice",) or (kind == "int" and "choices" in domain):
+        return [] if value in domain["choices"] else ["not one of the declared choices"]
+    if kind == "distribution":
+        return distribution_problems(domain, value)
+    if kind not in ("int", "float", "pair", "vector", "matrix"):
+        return []
+    numbers = list(flatten(value))
+    lo, hi = domain.get("min", -math.inf), domain.get("max", math.inf)
+    problems = [f"outside [{lo}, {hi}]"] if any(not lo <= v <= hi for v in numbers) else []
+    return problems + (["zero where nonzero is declared"] if domain.get("nonzero") and 0 in numbers else [])
+
+
+def distribution_problems(domain: dict[str, Any], value: list[float]) -> list[str]:
+    least = float(domain.get("min", 0.05))
+    problems = [] if abs(math.fsum(value) - 1) < 1e-9 else [f"sums to {math.fsum(value)}, not 1"]
+    return problems + ([f"an entry below {least}"] if min(value) < least - 1e-12 else [])
+
+
+def flatten(value: Any) -> Iterator[Any]:
+    if isinstance(value, (list, tuple)):
+        for item in value:
+            yield from flatten(item)
+    else:
+        yield value
+
+
+def nonfinite(value: Any, path: str) -> list[str]:
+    """Every place in nested answers (lists, dicts, sympy values, tensors) that is not finite."""
+    if isinstance(value, dict):
+        return [p for k, v in value.items() for p in nonfinite(v, f"{path}.{k}")]
+    if isinstance(value, (list, tuple)):
+        return [p for i, v in enumerate(value) for p in nonfinite(v, f"{path}[{i}]")]
+    module = type(value).__module__
+    if module.startswith(("torch", "numpy")):
+        return nonfinite(value.tolist(), path)
+    if module.startswith("sympy"):
+        return [] if sympy_finite(value) else [f"{path} is not finite ({value})"]
+    if isinstance(value, float) and not math.isfinite(value):
+        return [f"{path} is not finite ({value})"]
+    return []
+
+
+def sympy_finite(value: Any) -> bool:
+    """True unless a sympy value is or holds an infinity or NaN."""
+    import sympy
+
+    if isinstance(value, sympy.MatrixBase):
+        return all(sympy_finite(v) for v in value)
+    if not isinstance(value, sympy.Basic):
+        return True
+    return not value.has(sympy.oo, -sympy.oo, sympy.zoo, sympy.nan)
+
+
+def agreement_problems(instance: Instance) -> list[str]:
+    """The independent checker's verdict on this instance ([] when there is none)."""
+    check = CHECKERS.get(instance.template.solver or "")
+    if check is None:
+        return []
+    try:
+        return [f"disagreement: {p}" for p in check(instance.params, instance.solved)]
+    except Exception as err:  # a checker that cannot read the answers is itself a finding
+        return [f"checker {instance.template.solver} crashed: {type(err).__name__}: {err}"]
+
+
+def render_problems(instance: Instance) -> list[str]:
+    """Render question, solution and answer of every part (StrictUndefined catches undefined names)."""
+    try:
+        render_question(instance, Pick(instance.template), label_stream())
+    except ExamgenError as err:
+        return [f"render: {err}"]
+    return mcq_problems(instance)
+
+
+def mcq_problems(instance: Instance) -> list[str]:
+    """A single-answer multiple-choice part must show exactly one correct option."""
+    problems = []
+    for index, options in instance.choices.items():
+        part = instance.template.parts[index]
+        right = sum(o.correct for o in options)
+        if not part.multiple and right != 1:
+            problems.append(f"part {part.label or index}: shows {right} correct options, expected 1")
+    return problems
+
+
+def label_stream() -> Iterator[str]:
+    """Part labels a, b, ..., z, a1, a2, ... without end."""
+    n = 0
+    while True:
+        yield chr(ord("a") + n) if n < 26 else f"a{n - 25}"
+        n += 1
+
+
+def unchecked_answers(instance: Instance) -> list[str]:
+    """Answer keys the checker does not notice when their first value is altered (unverified keys)."""
+    check = CHECKERS.get(instance.template.solver or "")
+    if check is None or agreement_problems(instance):
+        return []
+    missed = []
+    for key, value in instance.answers.items():
+        wrong, done = altered(value)
+        if done and not check(instance.params, Solved({**instance.answers, key: wrong}, instance.solved.work)):
+            missed.append(key)
+    return missed
+
+
+def altered(value: Any) -> tuple[Any, bool]:
+    """The first number, sympy expression or text in a nested value changed; False when there is none."""
+    if isinstance(value, (dict, list)):
+        items = list(value.items()) if isinstance(value, dict) else list(enumerate(value))
+        for key, item in items:
+            wrong, done = altered(item)
+            if done:
+                copy = dict(value) if isinstance(value, dict) else list(value)
+                copy[key] = wrong
+                return copy, True
+        return value, False
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return value + 1, True
+    if type(value).__module__.startswith("sympy") and hasattr(value, "free_symbols"):
+        return value + 1, True
+    if isinstance(value, str):
+        return value + " (altered)", True
+    return value, False

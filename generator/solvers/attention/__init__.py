@@ -1,0 +1,1 @@
+"""Attention: self-attention by hand and hard attention (bank/attention)."""

@@ -1,0 +1,1 @@
+"""Autoencoders: a ReLU autoencoder's forward pass and gradients (bank/autoencoders)."""

@@ -1,0 +1,108 @@
+"""A ReLU autoencoder without biases (2-3-1-3-2): forward values, reconstruction error, the paper's backprop.
+
+The paper's backward formulas start from dz = A − X at the output, which is the gradient of the squared
+error ½‖X̂ − X‖² (not of its cross-entropy J) when every ReLU is active; torch autograd on that loss checks
+them, and autograd checks the forward pass and J too.
+"""
+from __future__ import annotations
+
+from .. import Reject, SolveContext, Solved, solver
+from ..checkers import checker, differences, partials
+from ..common import as_list, products
+import math
+from ...models import Params
+from typing import Any
+
+LAYERS = ("W1", "W2", "W3", "W4")
+
+
+def _forward(p: Params, ctx: SolveContext, grad: bool = False) -> tuple[list, list, list]:
+    """Pre-activations z and activations A of each layer (A[0] is the input)."""
+    import torch
+
+    Ws = [ctx.tensor(p[name]).requires_grad_(grad) for name in LAYERS]
+    A, Z = [ctx.tensor(p["X"])], []
+    for W in Ws:
+        Z.append(W @ A[-1])
+        A.append(torch.relu(Z[-1]))
+    return Ws, Z, A
+
+
+def paper_backprop(W: list, A: list, X: "torch.Tensor") -> tuple:  # noqa: F821
+    """dz4 = A4 − X, dW4 = dz4 A3ᵀ; dz3 = W4ᵀ dz4 ⊙ g'(z3), dW3 = dz3 A2ᵀ (the paper's stated rules)."""
+    dz4 = A[4] - X
+    dW4 = dz4 @ A[3].T
+    dz3 = (W[3].T @ dz4) * (A[3] > 0)
+    dW3 = dz3 @ A[2].T
+    return dz4, dW4, dz3, dW3
+
+
+def node_terms(p: Params) -> list[str]:
+    """Each node's weighted sum as a student writes it, from the parameters and rounded inputs."""
+    inputs = [row[0] for row in p["X"]]
+    terms = []
+    for name in LAYERS:
+        outs = []
+        for row in p[name]:
+            outs.append(products(inputs, row))
+        terms += outs
+        inputs = [max(0.0, sum(a * w for a, w in zip(inputs, row))) for row in p[name]]
+    return terms
+
+
+@solver("autoencoder_relu")
+def autoencoder_relu(p: Params, ctx: SolveContext) -> Solved:
+    """Node outputs 1–9, J = −Σ X ln X̂, dW4, dW3 and W4 − η dW4, each checked with autograd."""
+    import torch
+
+    W, Z, A = _forward(p, ctx, grad=True)
+    if any(bool((z <= 0).any()) for z in Z):
+        raise Reject("a ReLU is inactive (its input is not positive)")
+    X = A[0]
+    if min(float(a.detach().min()) for a in A[1:]) < 0.1:
+        raise Reject("a node's output is below 0.1, too small to work with by hand")
+    if float(A[4].detach().max()) >= 1:
+        raise Reject("a reconstruction is 1 or more, so its log term is not a loss")
+    J = -(X * torch.log(A[4])).sum()
+    dz4, dW4, dz3, dW3 = paper_backprop([w.detach() for w in W], [a.detach() for a in A], X)
+    (0.5 * ((A[4] - X) ** 2).sum()).backward()
+    if not (W[3].grad.allclose(dW4) and W[2].grad.allclose(dW3)):
+        raise AssertionError("the paper's formulas disagree with autograd on ½‖X̂ − X‖²")
+    if float(dW3.abs().min()) < 0.005:
+        raise Reject("a gradient in dW3 rounds to almost nothing")
+    nodes = [float(v) for a in A[1:] for v in a.detach().flatten()]
+    W4_new = W[3].detach() - p["lr"] * dW4
+    return Solved(answers={"nodes": [round(v, 6) for v in nodes], "J": round(float(J.detach()), 6),
+                           "dW4": as_list(dW4, 6), "dW3": as_list(dW3, 6), "W4_new": as_list(W4_new, 6)},
+                  work={"dz4": as_list(dz4, 6), "dz3": as_list(dz3, 6), "J_log10": round(float(J.detach()) / 2.302585092994046, 6),
+                        "node_terms": node_terms(p),
+                        "xhat": as_list(A[4].detach(), 6), "A3": as_list(A[3].detach(), 6),
+                        "A2": round(float(A[2].detach()[0, 0]), 6)})
+
+
+# --- independent check (examgen check): the answers computed another way --------------------
+
+def _relu_layers(p: Params, weights: dict[str, Any]) -> list[list[float]]:
+    """Activations of the 2-3-1-3-2 ReLU autoencoder, input first."""
+    acts = [[row[0] for row in p["X"]]]
+    for name in ("W1", "W2", "W3", "W4"):
+        acts.append([max(0.0, sum(w * a for w, a in zip(row, acts[-1]))) for row in weights[name]])
+    return acts
+
+
+@checker("autoencoder_relu")
+def check_autoencoder_relu(p: Params, solved: Solved) -> list[str]:
+    """dW4 and dW3 of ½‖X̂ − X‖² by finite differences; node values and J by a looped forward pass."""
+    def loss(name: str, W: list[list[float]]) -> float:
+        out = _relu_layers(p, {**p, name: W})[-1]
+        return 0.5 * sum((o - row[0]) ** 2 for o, row in zip(out, p["X"]))
+    acts = _relu_layers(p, p)
+    J = -sum(row[0] * math.log(a) for row, a in zip(p["X"], acts[-1]))
+    tol = 5e-7  # the solver rounds to six places
+    problems = differences("nodes", solved.answers["nodes"], [v for a in acts[1:] for v in a], tol)
+    problems += differences("J", solved.answers["J"], J, tol)
+    grads = {name: partials(lambda W: loss(name, W), p[name]) for name in ("W4", "W3")}
+    problems += differences("dW4", solved.answers["dW4"], grads["W4"], tol)
+    problems += differences("dW3", solved.answers["dW3"], grads["W3"], tol)
+    stepped = [[w - p["lr"] * g for w, g in zip(wr, gr)] for wr, gr in zip(p["W4"], grads["W4"])]
+    return problems + differences("W4_new", solved.answers["W4_new"], stepped, tol)

@@ -1,0 +1,1 @@
+"""Generative models: a VAE's factorisation and the Wasserstein distance (bank/generative)."""

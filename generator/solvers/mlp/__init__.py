@@ -1,0 +1,1 @@
+"""Multi-layer perceptrons: the one-hidden-layer sketch (bank/mlp)."""

@@ -1,0 +1,1 @@
+"""Normalisation: adding batch normalisation to a model (bank/normalisation)."""

@@ -1,0 +1,1 @@
+"""Optimisation: learning-rate schedules, momentum and RMSprop (bank/optimisation)."""

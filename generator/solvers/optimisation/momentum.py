@@ -1,0 +1,114 @@
+"""Gradient descent with momentum on a quadratic: v ← μv − η∇f, θ ← θ + v; `examgen check` runs torch's SGD."""
+from __future__ import annotations
+
+from fractions import Fraction
+
+from .. import Reject, SolveContext, Solved, solver
+from ..checkers import FD_TOL, central_difference, checker, differences
+from ..mistakes import mistake
+from ...models import Params
+
+
+def _grad(curv: list[Fraction], centre: list[Fraction], theta: list[Fraction]) -> list[Fraction]:
+    """∇f for f(θ) = Σ_i a_i/2 (θ_i − c_i)^2."""
+    return [a * (t - c) for a, t, c in zip(curv, theta, centre)]
+
+
+def momentum_steps(p: Params) -> list[dict[str, list[Fraction]]]:
+    """Exact rows (g, v, θ) for each step, in the paper's form v = μv − η g; θ += v."""
+    frac = lambda xs: [Fraction(str(x)) for x in xs]  # noqa: E731
+    curv, centre, theta = frac(p["curvature"]), frac(p["centre"]), frac(p["theta0"])
+    mu, eta = Fraction(str(p["mu"])), Fraction(str(p["lr"]))
+    v = [Fraction(0)] * len(theta)
+    rows = []
+    for _ in range(p["steps"]):
+        g = _grad(curv, centre, theta)
+        v = [mu * vi - eta * gi for vi, gi in zip(v, g)]
+        theta = [t + vi for t, vi in zip(theta, v)]
+        rows.append({"g": g, "v": v, "theta": theta})
+    return rows
+
+
+def torch_momentum(p: Params, ctx: object) -> list[list[float]]:
+    """θ after each step of torch.optim.SGD(momentum=μ) (buf = μ buf + g; θ −= η buf)."""
+    import torch
+
+    theta = ctx.tensor(p["theta0"]).requires_grad_()
+    a, c = ctx.tensor(p["curvature"]), ctx.tensor(p["centre"])
+    opt = torch.optim.SGD([theta], lr=p["lr"], momentum=p["mu"])
+    out = []
+    for _ in range(p["steps"]):
+        opt.zero_grad()
+        (0.5 * a * (theta - c) ** 2).sum().backward()
+        opt.step()
+        out.append(theta.detach().tolist())
+    return out
+
+
+@solver("momentum_quadratic")
+def momentum_quadratic(p: Params, ctx: SolveContext) -> Solved:
+    """Each step's gradient, velocity and position, exact (`examgen check` runs torch's SGD beside it)."""
+    rows = momentum_steps(p)
+    if any(g == 0 for g in rows[0]["g"]):
+        raise Reject("the start is already at the minimum along an axis")
+    table = [{k: [float(x) for x in row[k]] for k in row} for row in rows]
+    return Solved(answers={"theta_final": table[-1]["theta"]}, work={"trace": table})
+
+
+@checker("momentum_quadratic")
+def check_against_torch_sgd(p: Params, solved: Solved) -> list[str]:
+    """torch's SGD must land on the formula's θ at every step. A check for `examgen check`, not for
+    every build: torch.optim's first step imports torch._dynamo, seconds of a build's time."""
+    problems = []
+    for step, (exact, seen) in enumerate(zip(momentum_steps(p), torch_momentum(p, SolveContext())), start=1):
+        if any(abs(float(e) - s) > 1e-9 for e, s in zip(exact["theta"], seen)):
+            problems.append(f"step {step}: formula {[float(e) for e in exact['theta']]} != torch SGD {seen}")
+    return problems
+
+
+# --- independent check (examgen check): the answers computed another way --------------------
+
+@checker("momentum_quadratic")
+def check_momentum_quadratic(p: Params, solved: Solved) -> list[str]:
+    """v ← μv − ηg, θ ← θ + v in floats, with g from central differences of f."""
+    theta = [float(t) for t in p["theta0"]]
+    velocity = [0.0] * len(theta)
+    for _ in range(p["steps"]):
+        grads = [central_difference(lambda t, i=i: _quadratic_term(p, i, t), theta[i]) for i in range(len(theta))]
+        velocity = [p["mu"] * v - p["lr"] * g for v, g in zip(velocity, grads)]
+        theta = [t + v for t, v in zip(theta, velocity)]
+    return differences("theta_final", solved.answers["theta_final"], theta, FD_TOL)
+
+
+def _quadratic_term(p: Params, i: int, t: float) -> float:
+    """The i-th term a_i/2 (θ_i − c_i)^2 of f."""
+    return float(p["curvature"][i]) / 2 * (t - float(p["centre"][i])) ** 2
+
+
+# --- mistakes: the wrong answers students give, as distractors ------------------------------
+
+@mistake("momentum_sign_flipped", "Flips the sign of the gradient in the velocity: $v \\leftarrow \\mu v + \\eta \\nabla f$.")
+def momentum_sign_flipped(p: Params, s: Solved, ctx: SolveContext) -> list[float]:
+    return [float(t) for t in momentum_steps({**p, "lr": -p["lr"]})[-1]["theta"]]  # v = mu v + eta g
+
+
+@mistake("momentum_left_out", "Leaves the momentum out (plain gradient descent, $\\theta \\leftarrow \\theta - \\eta\\nabla f$).")
+def momentum_left_out(p: Params, s: Solved, ctx: SolveContext) -> list[float]:
+    return [float(t) for t in momentum_steps({**p, "mu": 0})[-1]["theta"]]  # v = -eta g
+
+
+@mistake("momentum_average", "Uses the moving-average form $v \\leftarrow \\mu v + (1-\\mu)\\nabla f$, $\\theta \\leftarrow \\theta - \\eta v$.")
+def momentum_average(p: Params, s: Solved, ctx: SolveContext) -> list[float]:
+    frac = lambda xs: [Fraction(str(x)) for x in xs]  # noqa: E731
+    curv, centre, theta = frac(p["curvature"]), frac(p["centre"]), frac(p["theta0"])
+    mu, eta = Fraction(str(p["mu"])), Fraction(str(p["lr"]))
+    v = [Fraction(0)] * len(theta)
+    for _ in range(p["steps"]):
+        v = [mu * vi + (1 - mu) * gi for vi, gi in zip(v, _grad(curv, centre, theta))]
+        theta = [t - eta * vi for t, vi in zip(theta, v)]
+    return [float(t) for t in theta]
+
+
+@mistake("momentum_one_step", "Stops after the first update.")
+def momentum_one_step(p: Params, s: Solved, ctx: SolveContext) -> list[float]:
+    return [float(x) for x in s.work["trace"][0]["theta"]]

@@ -1,0 +1,1 @@
+"""Recurrent networks: gradients through time and a threshold RNN latch (bank/rnn)."""

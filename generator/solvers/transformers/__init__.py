@@ -1,0 +1,1 @@
+"""Transformers: the blanks of the transformer diagram (bank/transformers)."""
