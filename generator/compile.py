@@ -162,7 +162,7 @@ def _run(job: Job, cmd: list[str]) -> int:
     if _STOPPING.is_set():
         raise LatexError(f"{job.label}: not compiled, the build is stopping")
     limit = job.limit_s or timeout_for(job.tex)
-    proc = subprocess.Popen(cmd, cwd=job.tex.parent, env=_env(job.tex.parent), stdin=subprocess.DEVNULL,
+    proc = subprocess.Popen(_dies_with_us(cmd), cwd=job.tex.parent, env=_env(job.tex.parent), stdin=subprocess.DEVNULL,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
     _RUNNING[proc] = job.tex
     try:
@@ -174,6 +174,19 @@ def _run(job: Job, cmd: list[str]) -> int:
     finally:
         _RUNNING.pop(proc, None)
         _wait_or_kill(proc, 0)
+
+
+@lru_cache(maxsize=1)
+def _setpriv() -> str | None:
+    return shutil.which("setpriv")
+
+
+def _dies_with_us(cmd: list[str]) -> list[str]:
+    """The command, killed by the kernel if examgen dies first (`kill -9`), so no pdflatex is left
+    waiting on a feed nobody will write (util-linux's setpriv sets the parent-death signal; the
+    thread that starts pdflatex waits for it, so only examgen's end fires it)."""
+    setpriv = _setpriv()
+    return [setpriv, "--pdeathsig", "KILL", "--", *cmd] if setpriv else cmd
 
 
 def _wait(proc: subprocess.Popen, limit: float, starved: Callable[[], float] | None) -> int:
@@ -271,11 +284,14 @@ def owner_of_line(tex: Path, n: int) -> str | None:
     """Which question (template id) or spec section line `n` of the .tex belongs to."""
     lines = tex.read_text(encoding="utf-8").splitlines()[:n]
     for line in reversed(lines):
-        found = re.search(r"% examgen-(template|section): (\S+)", line)
-        if found and found.group(1) == "template":
-            return f"question {found.group(2)}"
-        if found:
-            return f"the exam spec's section {found.group(2)} (title or intro)"
+        found = re.search(r"% examgen-(template|section|roster|variant): (\S+)", line)
+        if not found:
+            continue
+        kind, name = found.groups()
+        if kind == "variant":
+            return None     # the page's own lines after a question: not the question's
+        return {"template": f"question {name}", "roster": f"the roster's student {name} (name or id)",
+                "section": f"the exam spec's section {name} (title or intro)"}[kind]
     return None
 
 

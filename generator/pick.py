@@ -41,6 +41,27 @@ def _check_item(item: ItemSpec, template: Template, spec: ExamSpec) -> None:
                         f"asked as: multiple-choice")
 
 
+def check_draws(spec: ExamSpec, bank: dict[str, Template]) -> None:
+    """Each item of the spec as written that draws several templates has that many to draw from.
+
+    Checked before any picking, against the items as written (spec.LoadedSpec.written): a section
+    prints each draw as a question of its own, and after that split a topic of one template would
+    be drawn again for every one of them (`draw: 1000` made 1000 copies, and TeX ran out of
+    memory). The templates the spec names elsewhere are not drawn again, as in pick_section."""
+    named = {item.template for sec in spec.sections for item in sec.items if item.template}
+    for where, item in getattr(spec, "written", ()):
+        if item.draw <= 1:
+            continue
+        pool = candidates(item, bank, spec)
+        fresh = [t for t in pool if t.id not in named] if len(pool) > 1 and not item.template else pool
+        if item.draw > len(fresh):
+            source = ("its template" if item.template else "its pool" if item.pool else
+                      " and ".join(f"{k} {v!r}" for k, v in (("topic", item.topic), ("kind", item.kind)) if v))
+            left = f"{len(fresh)} template{'s' if len(fresh) != 1 else ''}"
+            raise SpecError(f"{spec.path}: {where}.draw: draws {item.draw} templates, but {source} has "
+                            f"{left} to draw from" + (" not named elsewhere in the spec" if len(fresh) < len(pool) else ""))
+
+
 def printed_preset(template: Template, spec: ExamSpec) -> str | None:
     """The template's first preset holding this spec's paper's own values, if it has one."""
     if not spec.preset_prefix:
@@ -76,5 +97,6 @@ def pick_questions(spec: ExamSpec, bank: dict[str, Template], seed: int, variant
 
     `as_printed` takes each template's preset for the spec's paper, so the paper comes out with its
     own numbers (and our worked solutions and corrected answers); templates without one are drawn."""
+    check_draws(spec, bank)
     taken = {item.template for sec in spec.sections for item in sec.items if item.template}
     return [pick_section(spec, i, bank, seed, variant, taken, as_printed) for i in range(len(spec.sections))]

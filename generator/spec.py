@@ -1,7 +1,8 @@
 """The spec stage: load and validate an exam spec (bank/exams/<id>.yaml)."""
 from __future__ import annotations
 
-from dataclasses import replace
+import os
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +17,16 @@ SPEC_KEYS = {"id", "title", "institution", "course", "date", "duration", "instru
 SECTION_KEYS = {"title", "intro", "shuffle", "questions", "separate", "optional"}
 ITEM_KEYS = {"template", "topic", "kind", "pool", "draw", "preset", "marks", "parts", "as"}
 ITEM_AS = ("multiple-choice",)  # `as: multiple-choice`: numeric parts with mistake distractors
+MAX_QUESTIONS = 200             # questions in one exam, each draw counted (the real papers have < 40)
+
+
+@dataclass(frozen=True)
+class LoadedSpec(ExamSpec):
+    """An exam spec as loaded, with each item as written and its field (`sections[0].questions[1]`):
+    a section's `draw` of several templates becomes that many questions (_separate), so the draw is
+    checked against the bank from these (pick.check_draws), where the spec's file says it."""
+
+    written: tuple[tuple[str, ItemSpec], ...] = ()
 
 
 def _item(problems: Problems, data: Any, where: str) -> ItemSpec | None:
@@ -35,8 +46,10 @@ def _item(problems: Problems, data: Any, where: str) -> ItemSpec | None:
     pool = expect(problems, data, "pool", list, where, required=False) or []
     draw = expect(problems, data, "draw", int, where, required=False)
     if draw is not None and draw < 1:
-        problems.add(f"{where}.draw", f"expected at least 1, got {draw}")
-    draw = draw if draw and draw > 0 else 1
+        problems.add(f"{where}.draw", f"expected at least 1, got {str(draw)[:20]}")
+    elif draw is not None and draw > MAX_QUESTIONS:   # refused before a section is split into its draws
+        problems.add(f"{where}.draw", f"{str(draw)[:20]} templates: an exam has at most {MAX_QUESTIONS} questions")
+    draw = draw if draw is not None and 1 <= draw <= MAX_QUESTIONS else 1
     preset = expect(problems, data, "preset", str, where, required=False)
     marks = expect(problems, data, "marks", float, where, required=False)
     check_marks(problems, marks, f"{where}.marks")
@@ -63,21 +76,24 @@ def _separate(section: SectionSpec, separate: bool | None) -> list[SectionSpec]:
     return [SectionSpec(section.title, (item,), False, section.intro, section.optional) for item in singles]
 
 
-def _section(problems: Problems, data: Any, where: str) -> list[SectionSpec]:
+def _section(problems: Problems, data: Any, where: str) -> tuple[SectionSpec, bool | None, list[str]] | None:
+    """A section as written (not yet split into its draws), its `separate`, and its items' fields."""
     if not isinstance(data, dict):
         problems.add(where, "expected a mapping with title and questions")
-        return []
+        return None
     unknown_keys(problems, data, SECTION_KEYS, where)
     title = expect(problems, data, "title", str, where)
     raw = expect(problems, data, "questions", list, where) or []
     if isinstance(data.get("questions"), list) and not raw:
         problems.add(f"{where}.questions", "a section needs at least one question")
-    items = [_item(problems, q, f"{where}.questions[{i}]") for i, q in enumerate(raw)]
+    items = [(f"{where}.questions[{i}]", _item(problems, q, f"{where}.questions[{i}]")) for i, q in enumerate(raw)]
     shuffle = expect(problems, data, "shuffle", bool, where, required=False) or False
     intro = expect(problems, data, "intro", str, where, required=False) or ""
     separate = expect(problems, data, "separate", bool, where, required=False)
     optional = expect(problems, data, "optional", str, where, required=False) or ""
-    return _separate(SectionSpec(title or "", tuple(i for i in items if i), shuffle, intro, optional), separate)
+    kept = [(w, i) for w, i in items if i]
+    return (SectionSpec(title or "", tuple(i for _, i in kept), shuffle, intro, optional), separate,
+            [w for w, _ in kept])
 
 
 def parse_spec(path: Path, data: Any) -> ExamSpec:
@@ -93,7 +109,11 @@ def parse_spec(path: Path, data: Any) -> ExamSpec:
     raw = expect(problems, data, "sections", list) or []
     if "sections" in data and not raw:
         problems.add("sections", "needs at least one section")
-    sections = [_section(problems, s, f"sections[{i}]") for i, s in enumerate(raw)]
+    written = [s for s in (_section(problems, s, f"sections[{i}]") for i, s in enumerate(raw)) if s]
+    questions = sum(item.draw for section, _, _ in written for item in section.items)
+    if questions > MAX_QUESTIONS:
+        problems.add("sections", f"{questions} questions in all (each draw counted): an exam has at most "
+                                 f"{MAX_QUESTIONS}")
     total = expect(problems, data, "total_marks", float, required=False)
     check_marks(problems, total, "total_marks")
     exam_id = data.get("id", path.stem)
@@ -102,16 +122,18 @@ def parse_spec(path: Path, data: Any) -> ExamSpec:
                            "(it names the output folder)")
     if problems:
         raise SpecError(problems.message())
-    return ExamSpec(str(exam_id), strings["title"], strings["institution"],
-                    strings["course"], strings["date"], strings["duration"],
-                    tuple(map(str, instructions)), tuple(s for group in sections for s in group), path,
-                    strings["marks_unit"] or "marks", None if total is None else float(total),
-                    strings["preset_prefix"], strings["question_word"] or "Question")
+    sections = [s for section, separate, _ in written for s in _separate(section, separate)]
+    items = tuple((w, i) for section, _, fields in written for w, i in zip(fields, section.items))
+    return LoadedSpec(str(exam_id), strings["title"], strings["institution"],
+                      strings["course"], strings["date"], strings["duration"],
+                      tuple(map(str, instructions)), tuple(sections), path,
+                      strings["marks_unit"] or "marks", None if total is None else float(total),
+                      strings["preset_prefix"], strings["question_word"] or "Question", written=items)
 
 
 def load_spec(path: Path) -> ExamSpec:
-    """Read and validate an exam spec file."""
-    if not path.is_file():
+    """Read and validate an exam spec file (never through a symbolic link, see read_yaml)."""
+    if not os.path.lexists(path):
         raise SpecError(f"{path}: exam spec not found")
     try:
         data = read_yaml(path)

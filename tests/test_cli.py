@@ -94,10 +94,10 @@ def test_unsatisfiable_rule_is_one_line() -> None:
 
 def test_latex_error_is_one_line_and_leaves_no_output(tmp_path: Path, scratch_bank: Path) -> None:
     path = scratch_bank / "cnn" / "conv2d-params.yaml"
-    path.write_text(path.read_text().replace("How many trainable", r"\notamacro How many trainable"))
+    path.write_text(path.read_text().replace("How many trainable", r"$\left( x$ How many trainable"))
     load_bank.cache_clear()
     spec = scratch_bank / "exams" / "bad.yaml"
     spec.write_text("title: Bad\ncourse: C\nsections:\n  - title: S\n    questions: [conv2d-params]\n")
     line = one_error_line(run("build", str(spec), "--seed", "2", "--out", str(tmp_path / "out")))
-    assert "question conv2d-params" in line and "Undefined control sequence" in line
+    assert "question conv2d-params" in line and "Missing \\right. inserted" in line
     assert list((tmp_path / "out").iterdir()) == []

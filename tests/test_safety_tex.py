@@ -28,6 +28,15 @@ SPELLINGS = [
 
 
 @pytest.fixture
+def without_texguard(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The second wall alone: bank LaTeX reaches pdflatex unchecked, as if the whitelist in
+    safety/texguard.py had a hole (test_safety_texguard.py tests the whitelist itself)."""
+    import examgen.render
+
+    monkeypatch.setattr(examgen.render, "check_bank_tex", lambda text, where: text)
+
+
+@pytest.fixture
 def home_secret(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A HOME holding secret.tex, the way a colleague's machine holds private files."""
     home = tmp_path / "home"
@@ -53,7 +62,7 @@ def _no_secret_anywhere(folder: Path) -> None:
 
 @pytest.mark.parametrize("spelling", SPELLINGS)
 def test_a_question_cannot_read_the_home_folder(mini_bank: Path, home_secret: Path, tmp_path: Path,
-                                                spelling: str) -> None:
+                                                spelling: str, without_texguard: None) -> None:
     write_template(mini_bank, "leak", question=f"Read: {spelling.replace('HOMEDIR', str(home_secret))} done.")
     out = tmp_path / "out"
     result = run("build", _spec(mini_bank, "leak"), "--seed", "1", "--out", out, "--jobs", "1")
@@ -76,18 +85,18 @@ def test_spec_strings_are_text_so_no_spelling_reads_a_file(mini_bank: Path, home
     _no_secret_anywhere(result.folder)
 
 
-def test_only_the_outputs_are_published(mini_bank: Path, tmp_path: Path) -> None:
+def test_only_the_outputs_are_published(mini_bank: Path, tmp_path: Path, without_texguard: None) -> None:
     write_template(mini_bank, "stray", question=r"\newwrite\f\immediate\openout\f=stray.sh "
                                                 r"\immediate\write\f{rm -rf ~}\immediate\closeout\f Hello.")
     result = build(BuildOptions(spec=_spec(mini_bank, "stray"), seed=1, out=tmp_path / "out", jobs=1))
     published = sorted(p.relative_to(result.folder).as_posix() for p in result.folder.rglob("*"))
     assert "stray.sh" not in published and "exam.pdf" in published
-    assert all(Path(p).suffix in {".pdf", ".tex", ".json"} for p in published), published
+    assert all(Path(p).suffix in {".pdf", ".tex", ".json"} for p in published if p != ".examgen-output"), published
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["leak-seed1"]
 
 
 def test_a_looping_document_is_stopped_in_proportion_and_the_question_named(
-        mini_bank: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        mini_bank: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, without_texguard: None) -> None:
     monkeypatch.setattr(compiler, "TIMEOUT_BASE_S", 3)
     write_template(mini_bank, "loopy", question=r"Hello \def\x{\x}\x")
     start = time.monotonic()
@@ -139,7 +148,7 @@ def test_reads_outside_the_build_folder_are_caught_from_the_recorder(tmp_path: P
 
 
 def test_the_read_check_alone_stops_a_leak(mini_bank: Path, home_secret: Path, tmp_path: Path,
-                                           monkeypatch: pytest.MonkeyPatch) -> None:
+                                           monkeypatch: pytest.MonkeyPatch, without_texguard: None) -> None:
     # second line of defence: even with the user's environment (the old behaviour), a read of
     # $HOME/secret fails the build from pdflatex's -recorder list, and nothing is published
     import os

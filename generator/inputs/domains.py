@@ -4,11 +4,11 @@ from __future__ import annotations
 import math
 import random
 import re
-from typing import Any
+from typing import Any, Callable
 
 import yaml
 
-from ..errors import ParamError
+from ..errors import ParamError, SamplingError
 from .schema import Problems, expect, unknown_keys
 from ..solvers import DRAWERS, load_all
 from ..safety.yamlsafe import parse_yaml
@@ -37,6 +37,7 @@ REQUIRED: dict[str, set[str]] = {
 MAX_SIZE = 100          # longest drawn vector, most matrix rows or columns
 MAX_DECIMALS = 6
 MAX_CLI_VALUE = 10_000  # characters in one --set value
+NONZERO_TRIES = 100     # redraws of a zero before a `nonzero` draw picks among the non-zero values
 
 
 def check_domain(problems: Problems, name: str, domain: Any, earlier: dict[str, Any]) -> None:
@@ -69,7 +70,15 @@ def check_domain(problems: Problems, name: str, domain: Any, earlier: dict[str, 
 
 
 def _number(value: Any) -> bool:
-    return _is_number(value) and math.isfinite(value)
+    return _is_number(value) and (isinstance(value, int) or math.isfinite(value))
+
+
+def _finite_float(value: float) -> bool:
+    """Whether a number is a finite float (a whole number of 400 digits is not)."""
+    try:
+        return math.isfinite(float(value))
+    except OverflowError:
+        return False
 
 
 def check_limits(problems: Problems, where: str, kind: str, domain: dict, earlier: dict[str, Any]) -> None:
@@ -86,11 +95,69 @@ def check_limits(problems: Problems, where: str, kind: str, domain: dict, earlie
         _check_choices(problems, where, kind, domain["choices"])
     if "decimals" in domain and not (_is_int(domain["decimals"]) and 0 <= domain["decimals"] <= MAX_DECIMALS):
         problems.add(f"{where}.decimals", f"expected a whole number from 0 to {MAX_DECIMALS}")
+    elif kind in ("float", "vector", "matrix") and all(map(_number, bounds)) and not all(
+            _finite_float(b * 10 ** domain.get("decimals", 0)) for b in bounds):
+        problems.add(where, f"min and max must stay finite at {domain.get('decimals', 0)} decimal places")
     for key in ("size", "rows", "cols"):
         if key in domain:
             _check_size(problems, f"{where}.{key}", domain[key], earlier)
     if kind == "draw" and not isinstance(domain.get("args", {}), dict):
         problems.add(f"{where}.args", "expected a mapping of drawer arguments")
+    if "nonzero" in domain:
+        _check_nonzero(problems, where, kind, domain)
+
+
+def _check_nonzero(problems: Problems, where: str, kind: str, domain: dict) -> None:
+    """`nonzero` is true or false, and a true one leaves a non-zero value to draw (else drawing
+    would redraw a zero for ever)."""
+    flag = domain["nonzero"]
+    if not isinstance(flag, bool):
+        problems.add(f"{where}.nonzero", f"expected true or false, got {flag!r:.40}")
+        return
+    values = _admissible(kind, domain) if flag else None
+    if values is not None and not _has_nonzero(values):
+        problems.add(f"{where}.nonzero", f"no non-zero value to draw: {_describe(kind, domain)} gives only 0")
+
+
+def _admissible(kind: str, domain: dict) -> range | list | None:
+    """What a well-formed domain draws from: its int choices, or its whole numbers (for a float,
+    vector or matrix, the multiples of 10**-decimals, as integers); None where the domain is not
+    well formed (its other problems are reported) or has no numbers (only int, float, vector and
+    matrix take `nonzero`)."""
+    if kind == "int" and "choices" in domain:
+        choices = domain["choices"]
+        return choices if isinstance(choices, list) and choices and all(_is_int(c) for c in choices) else None
+    lo, hi = domain.get("min"), domain.get("max")
+    if kind not in ("int", "float", "vector", "matrix") or not (_number(lo) and _number(hi)) or lo > hi:
+        return None
+    if kind == "int":
+        step = domain.get("step", 1)
+        return range(int(lo), int(hi) + 1, step) if _is_int(step) and step >= 1 else None
+    decimals = domain.get("decimals", 0)
+    if not (_is_int(decimals) and 0 <= decimals <= MAX_DECIMALS):
+        return None
+    return _grid_range(lo, hi, decimals)
+
+
+def _grid_range(lo: float, hi: float, decimals: int) -> range:
+    """The integers k with k / 10**decimals between lo and hi (as drawn: each end rounded)."""
+    scale = 10 ** decimals
+    return range(round(lo * scale), round(hi * scale) + 1)
+
+
+def _has_nonzero(values: range | list) -> bool:
+    """Whether any value is not 0 (without len(), which a range of huge numbers overflows)."""
+    if isinstance(values, list):
+        return any(v != 0 for v in values)
+    return values.start < values.stop and not (values.start == 0 and values.step >= values.stop)
+
+
+def _describe(kind: str, domain: dict) -> str:
+    if kind == "int" and "choices" in domain:
+        return f"choices {domain['choices']!r:.40}"
+    step = f" in steps of {domain['step']}" if "step" in domain else ""
+    places = f" at {domain.get('decimals', 0)} decimal places" if kind != "int" else ""
+    return f"min {domain['min']} to max {domain['max']}{step}{places}"
 
 
 def _check_choices(problems: Problems, where: str, kind: str, choices: Any) -> None:
@@ -129,11 +196,28 @@ def _size(value: int | str, params: dict[str, Any]) -> int:
 
 def _grid(rng: random.Random, lo: float, hi: float, decimals: int, nonzero: bool) -> int | float:
     """A uniform draw from the numbers between lo and hi with `decimals` places."""
-    scale = 10 ** decimals
-    while True:
-        k = rng.randint(round(lo * scale), round(hi * scale))
-        if not (nonzero and k == 0):
-            return k if decimals == 0 else round(k / scale, decimals)
+    values = _grid_range(lo, hi, decimals)
+    k = _draw_from(rng, values, nonzero, lambda: rng.randint(values.start, values.stop - 1))
+    return k if decimals == 0 else round(k / 10 ** decimals, decimals)
+
+
+def _draw_from(rng: random.Random, values: range, nonzero: bool, draw: Callable[[], int]) -> int:
+    """`draw()` (one uniform draw from `values`); with `nonzero`, a uniform draw from the non-zero
+    values: a zero is redrawn at most NONZERO_TRIES times (the same random numbers as redrawing
+    until it is not zero), then one of the others is chosen directly, so no loop can run for ever."""
+    if not nonzero:
+        return draw()
+    if not _has_nonzero(values):
+        raise SamplingError(f"a nonzero domain from {values.start} to {values.stop - 1} has no non-zero value")
+    for _ in range(NONZERO_TRIES):
+        value = draw()
+        if value != 0:
+            return value
+    count = (values.stop - values.start + values.step - 1) // values.step - (0 in values)
+    index = rng.randrange(count)
+    if 0 in values and index >= -values.start // values.step:
+        index += 1
+    return values.start + index * values.step
 
 
 def _distribution(rng: random.Random, size: int, decimals: int, least: float) -> list[float]:
@@ -152,15 +236,15 @@ def draw_value(domain: Domain, rng: random.Random, params: dict[str, Any]) -> An
     """One value from a declared domain; earlier parameters are available for sizes."""
     kind = domain["type"]
     dec = int(domain.get("decimals", 0))
-    nonzero = bool(domain.get("nonzero", False))
+    nonzero = domain.get("nonzero") is True
     if kind == "int":
         if "choices" in domain:
-            return rng.choice(list(domain["choices"]))
-        step = int(domain.get("step", 1))
-        while True:
-            value = rng.randrange(int(domain["min"]), int(domain["max"]) + 1, step)
-            if not (nonzero and value == 0):
-                return value
+            choices = [c for c in domain["choices"] if not (nonzero and c == 0)]
+            if not choices:
+                raise SamplingError(f"a nonzero domain with choices {domain['choices']!r:.40} has no non-zero value")
+            return rng.choice(choices)
+        values = range(int(domain["min"]), int(domain["max"]) + 1, int(domain.get("step", 1)))
+        return _draw_from(rng, values, nonzero, lambda: rng.randrange(values.start, values.stop, values.step))
     if kind == "float":
         return _grid(rng, domain["min"], domain["max"], dec, nonzero)
     if kind == "choice":

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from tokenize import TokenError
 from typing import Any, Iterable, Sequence
 
@@ -49,7 +50,8 @@ _TOKEN = re.compile(r"\s+|\d+(?:\.\d+)?|[-+*/^(),]|[A-Za-z_][A-Za-z0-9_]*")
 def check_printed(text: str, names: Iterable[str], functions: Iterable[str] = PRINTED_FUNCTIONS) -> None:
     """Refuse anything but numbers, + - * / ^, brackets, commas, the functions and the names given.
 
-    A ValueError says what is wrong; sympy is not imported, so bank files check quickly."""
+    Newlines are whitespace (a YAML block scalar may spread an expression over lines). A
+    ValueError says what is wrong; sympy is not imported, so bank files check quickly."""
     allowed = set(functions) | set(names)
     if len(text) > MAX_TEXT:
         raise ValueError(f"longer than {MAX_TEXT} characters")
@@ -65,13 +67,36 @@ def check_printed(text: str, names: Iterable[str], functions: Iterable[str] = PR
         raise ValueError(f"not an expression examgen reads: {text!r}")
 
 
+def one_line(text: str) -> str:
+    """The text with every run of whitespace, newlines included, as one space: Python's tokenizer
+    would end the expression at its first newline (so "n\\n+ m" read as n)."""
+    return " ".join(text.split())
+
+
+_SORTING = ("Min", "Max")  # sympy sorts their arguments, so evaluates them, even with evaluate=False
+
+
+@lru_cache(maxsize=None)
+def _kept(name: str) -> Any:
+    """Min or Max as a function kept as written (the caller evaluates it under limits by name):
+    sympy's own sorts its arguments numerically as it is built, so Min(10^10^10^10, 1) would hang."""
+    import sympy
+
+    def latex(self: Any, printer: Any) -> str:
+        return r"\%s\left(%s\right)" % (name.lower(), ", ".join(printer._print(a) for a in self.args))
+
+    return type(name, (sympy.Function,), {"_latex": latex, "__module__": __name__})
+
+
 def read_printed(text: str, symbols: Iterable[str] = (), functions: Iterable[str] = PRINTED_FUNCTIONS,
                  evaluate: bool = True) -> Any:
     """A paper's printed answer ('-log(0.3)', '3*R_ab + 3*R_ba') or an answer expression as sympy.
 
     Bank text is never evaluated as it stands: check_printed lets through only numbers, + - * / ^,
     brackets, commas, the functions given and the symbols named; anything else is refused.
-    Decimals become exact fractions. With evaluate=False the tree is kept as written."""
+    Decimals become exact fractions; an expression may span lines. With evaluate=False the tree
+    is kept as written, function calls included (sympy would otherwise compute floor(exp(exp(9)))
+    or binomial(10^300, 10^5) while parsing), for a caller that evaluates it under limits."""
     import sympy
     from sympy.parsing.sympy_parser import convert_xor, parse_expr, rationalize, standard_transformations
 
@@ -81,9 +106,11 @@ def read_printed(text: str, symbols: Iterable[str] = (), functions: Iterable[str
     except ValueError as err:
         raise ValueError(f"not a printed answer examgen reads: {text!r} ({err})") from None
     local = {name: sympy.Symbol(name) for name in symbols}
-    local.update({name: getattr(sympy, name) for name in functions})
+    local.update({name: getattr(sympy, name) if evaluate or name not in _SORTING else _kept(name)
+                  for name in functions})
     transforms = standard_transformations + (convert_xor, rationalize)
     try:
-        return parse_expr(text, local_dict=local, transformations=transforms, evaluate=evaluate)
+        with sympy.evaluate(evaluate):
+            return parse_expr(one_line(text), local_dict=local, transformations=transforms, evaluate=evaluate)
     except (SyntaxError, TypeError, ValueError, NameError, TokenError, RecursionError) as err:
         raise ValueError(f"not a printed answer examgen reads: {text!r} ({type(err).__name__})") from None

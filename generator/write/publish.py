@@ -3,8 +3,11 @@ when complete.
 
 A failed or interrupted build removes its staging folder and leaves any earlier good output
 untouched. The swap is one atomic rename (renameat2 RENAME_EXCHANGE on Linux), so builds of one
-exam running at once each publish whole and leave nothing behind. Only the outputs named in
-PUBLISHED leave the staging folder, and only into `--out` itself.
+exam running at once each publish whole and leave nothing behind. Only the files the caller names
+as its outputs (or, where it names none, files with a suffix in PUBLISHED) leave the staging
+folder, and only into `--out` itself. Each published folder holds a MARKER file; a folder without
+one is not examgen's and is never replaced unless the caller says `force`. A staging folder's
+name carries its process id, so one left by a killed build (`kill -9`) is removed by the next.
 """
 from __future__ import annotations
 
@@ -26,23 +29,30 @@ from ..errors import Interrupted, OutputError
 from ..inputs.schema import is_slug
 
 PUBLISHED = frozenset({".pdf", ".tex", ".json", ".csv", ".xml", ".zip", ".html"})  # builds and exports
+MARKER = ".examgen-output"   # in every folder examgen publishes; says it may be replaced
+MARKER_TEXT = "Written by examgen; a later build or export of the same exam and seed replaces this folder.\n"
 SIGNALS = (signal.SIGINT, signal.SIGTERM)
 _RENAME_NOREPLACE, _RENAME_EXCHANGE, _AT_FDCWD = 1, 2, -100
 
 
 @contextmanager
-def staging(final: Path) -> Iterator[Path]:
-    """A fresh folder beside `final`; published over `final` if the block succeeds, removed if not."""
+def staging(final: Path, outputs: set[Path] | None = None, force: bool = False) -> Iterator[Path]:
+    """A fresh folder beside `final`; published over `final` if the block succeeds, removed if not.
+
+    `outputs`, filled by the block, names the files to publish (paths inside the staging folder);
+    None publishes by suffix. `final` must be examgen's own folder (or absent) unless `force`."""
     if not is_slug(final.name) or ".." in final.parts:
         raise OutputError(f"{final.name!r}: an output folder is a plain name inside --out")
+    refuse_foreign(final, force)
     try:
         final.parent.mkdir(parents=True, exist_ok=True)
-        stage = Path(tempfile.mkdtemp(prefix=f".{final.name}.partial-", dir=final.parent))
+        remove_abandoned(final)
+        stage = Path(tempfile.mkdtemp(prefix=f".{final.name}.partial-{os.getpid()}-", dir=final.parent))
     except OSError as err:
         raise OutputError(f"--out {final.parent}: cannot write there ({err.strerror})") from None
     try:
         yield stage
-        publish(stage, final)
+        publish(stage, final, outputs, force)
     finally:
         try:
             with _signals_held():   # a Ctrl-C now (or its deferred error) acts once the folder is gone
@@ -52,10 +62,12 @@ def staging(final: Path) -> Iterator[Path]:
             raise
 
 
-def publish(stage: Path, final: Path) -> None:
+def publish(stage: Path, final: Path, outputs: set[Path] | None = None, force: bool = False) -> None:
     """Replace `final` with `stage` in one atomic swap, so no reader sees a half-written folder."""
-    keep_outputs(stage)
+    keep_outputs(stage, outputs)
+    refuse_foreign(final, force)   # again: it may have appeared while the build ran
     try:
+        (stage / MARKER).write_text(MARKER_TEXT, encoding="utf-8")
         stage.chmod(0o755)  # mkdtemp makes it private; the published folder is an ordinary one
         with _signals_held():
             _swap(stage, final)
@@ -63,14 +75,47 @@ def publish(stage: Path, final: Path) -> None:
         raise OutputError(f"--out {final.parent}: cannot publish {final.name} ({err.strerror})") from None
 
 
-def keep_outputs(folder: Path) -> None:
+def keep_outputs(folder: Path, outputs: set[Path] | None = None) -> None:
     """Remove everything but the outputs (LaTeX's auxiliary files, anything a document wrote)."""
     for path in sorted(folder.rglob("*"), key=lambda p: len(p.parts), reverse=True):
         if path.is_dir() and not path.is_symlink():
             if not any(path.iterdir()):
                 path.rmdir()
-        elif path.is_symlink() or not path.is_file() or path.suffix not in PUBLISHED:
+        elif path.is_symlink() or not path.is_file() or not _is_output(path, outputs):
             path.unlink()   # a link, a pipe or socket, or a file that is not an output
+
+
+def _is_output(path: Path, outputs: set[Path] | None) -> bool:
+    return path in outputs if outputs is not None else path.suffix in PUBLISHED
+
+
+def refuse_foreign(final: Path, force: bool) -> None:
+    """`final` may be replaced only if examgen wrote it (its MARKER), it is empty, or `force`."""
+    if force or not final.exists() and not final.is_symlink():
+        return
+    if final.is_symlink() or not final.is_dir():
+        raise OutputError(f"{final}: exists and is not a folder examgen wrote; remove it, or pass --force")
+    if not (final / MARKER).is_file() and any(final.iterdir()):
+        raise OutputError(f"{final}: exists and was not written by examgen (no {MARKER}); "
+                          "nothing was replaced: remove it, choose another --out, or pass --force")
+
+
+def remove_abandoned(final: Path) -> None:
+    """Staging folders of `final` left by builds that were killed outright (their process is gone)."""
+    for stale in final.parent.glob(f".{final.name}.partial-*"):
+        pid = stale.name[len(f".{final.name}.partial-"):].split("-", 1)[0]
+        if pid.isdigit() and int(pid) != os.getpid() and not _alive(int(pid)) and not stale.is_symlink():
+            _remove(stale)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def _swap(stage: Path, final: Path) -> None:
