@@ -14,9 +14,10 @@ from typing import Iterable
 from .solvers.degenerate import degenerate_problems
 from .inputs.domains import check_given, draw_value
 from .errors import ParamError, SamplingError
-from .models import Instance, Option, Params, Template
+from .models import Instance, Option, Params, Solved, Template
 from .solve import SOLVER_FAILURES, solve
 from .solvers import RULES, Reject, SolveContext, load_all, rule_text
+from .solvers.effort import in_band
 from .solvers.mistakes import mistake_choices
 
 MAX_TRIES = 2000
@@ -147,6 +148,9 @@ def _sample_loop(template: Template, rng: random.Random, ctx: SolveContext,
         except Reject as why:
             failures[f"solver: {why}"] += 1
             continue
+        if not fixed and _effort_off(template, solved):
+            failures["effort: more than 25 % from the family's median"] += 1
+            continue
         instance = Instance(template, params, solved, choices, tries=tries)
         degenerate = degenerate_problems(instance)  # the template's `degenerate:` list; presets stand as printed
         if degenerate:
@@ -154,6 +158,11 @@ def _sample_loop(template: Template, rng: random.Random, ctx: SolveContext,
             continue
         return instance
     raise SamplingError(_unsatisfied(template, failures, fixed))
+
+
+def _effort_off(template: Template, solved: Solved) -> bool:
+    """An instance whose hand work is not its family's (solvers/effort.py): drawn again."""
+    return template.effort is not None and solved.effort is not None and not in_band(solved.effort, template.effort)
 
 
 def _unsatisfied(template: Template, failures: Counter[str], fixed: Params) -> str:

@@ -1,11 +1,13 @@
 """The solve stage: run a template's registered solver on its parameters."""
 from __future__ import annotations
 
+import re
 import sys
 
 from .errors import SetupError, SolveError
 from .models import Params, Solved, Template
 from .solvers import SOLVERS, SolveContext, load_all
+from .solvers.effort import digits
 
 SOLVER_FAILURES = (AssertionError, ArithmeticError, ValueError, TypeError, IndexError, KeyError, RuntimeError, MemoryError)
 
@@ -67,4 +69,20 @@ def _with_expressions(template: Template, params: Params, solved: Solved) -> Sol
         extra = evaluate_answers(template.answer_exprs, {**params, **solved.answers})
     except ValueError as err:  # ExpressionError is one
         raise SolveError(f"{template.path}: answers: {err} (template {template.id})") from None
-    return Solved({**solved.answers, **extra.answers}, {**solved.work, **extra.work})
+    effort = (solved.effort or 0.0) + expression_effort(template.answer_exprs, {**params, **solved.answers})
+    return Solved({**solved.answers, **extra.answers}, {**solved.work, **extra.work}, effort)
+
+
+OPERATOR = re.compile(r"[-+*/^]|[A-Za-z_]\w*\s*\(")
+
+
+def expression_effort(exprs: dict[str, str], values: Params) -> float:
+    """The hand work of answer expressions (solvers/effort.py's unit, roughly): each operator or
+    function applied costs the digits of the largest number written in the expression."""
+    names = sorted(values, key=len, reverse=True)
+    total = 0.0
+    for text in exprs.values():
+        widest = max((digits(values[n]) for n in names if re.search(rf"\b{re.escape(n)}\b", text)
+                      and isinstance(values[n], (int, float))), default=1)
+        total += len(OPERATOR.findall(text)) * widest
+    return total

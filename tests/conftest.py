@@ -12,6 +12,7 @@ import pytest
 from hypothesis import settings
 
 from examgen.bank import load_bank
+from examgen.codes import load_code_key
 from examgen.inputs.paths import ROOT
 
 # CI explores the same examples every run: a red build then always means a real regression.
@@ -24,6 +25,11 @@ if os.environ.get("CI"):
 TEST_CACHE = tempfile.mkdtemp(prefix="examgen-test-cache-")
 os.environ["EXAMGEN_CACHE"] = TEST_CACHE
 atexit.register(shutil.rmtree, TEST_CACHE, True)
+# ... and their course key for exam codes (codes.py) here, never in the user's ~/.config
+TEST_CONFIG = tempfile.mkdtemp(prefix="examgen-test-config-")
+os.environ["XDG_CONFIG_HOME"] = TEST_CONFIG
+atexit.register(shutil.rmtree, TEST_CONFIG, True)
+load_code_key()   # made now, so no command's output in a test carries the one-time note
 
 
 def pdf_text(path: Path) -> str:

@@ -105,10 +105,15 @@ def test_q4_forward_matches_paper_and_errata_are_corrected() -> None:
     assert flat(ans["W4_new"]) == pytest.approx(flat((Ws[3] - 0.5 * Ws[3].grad).tolist()), abs=1e-6)
 
 
-@pytest.mark.parametrize("seed", range(5))
-def test_q4_drawn_instances_keep_every_relu_active(seed: int) -> None:
-    nodes = solved("relu-autoencoder", seed=seed).answers["nodes"]
-    assert len(nodes) == 9 and min(nodes) > 0
+def test_q4_draws_have_inactive_relus_but_keep_the_output_alive() -> None:
+    """Issue 24: the paper's draw keeps every ReLU active; drawn variants switch some off (a student
+    must see max(0, z) at work) in a good share of draws."""
+    inactive = 0
+    for seed in range(40):
+        nodes = solved("relu-autoencoder", seed=seed).answers["nodes"]
+        assert len(nodes) == 9 and min(nodes) >= 0
+        inactive += min(nodes) == 0
+    assert inactive >= 10
 
 
 @pytest.mark.parametrize("seed", range(8))

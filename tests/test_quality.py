@@ -123,8 +123,11 @@ def test_field_of_view_never_skips_pixels_and_lr_epochs_spread() -> None:
 
 
 def test_rnn_cases_are_balanced() -> None:
+    """Explode and vanish both come up often; the "misleading" case (singular values above 1, spectral
+    radius below) is never drawn, since a student cannot decide it by hand (issue 24)."""
     cases = [solved("rnn-bptt-gradients", seed).solved.work["case"] for seed in range(150)]
-    assert all(cases.count(c) / len(cases) >= 0.15 for c in ("explode", "vanish", "misleading"))
+    assert all(cases.count(c) / len(cases) >= 0.15 for c in ("explode", "vanish"))
+    assert "misleading" not in cases
 
 
 # --- numeric parts as multiple choice ------------------------------------------------------------

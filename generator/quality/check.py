@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import math
+import statistics
 import time
 from dataclasses import asdict, dataclass, field
 from typing import Any, Iterator, Sequence
@@ -16,11 +17,13 @@ from ..bank import Banks, get_template, load_bank
 from .balance import Tally
 from ..build import Quiet, Reporter
 from ..solvers.degenerate import degenerate_problems
+from ..inputs.paths import bank_dir
+from ..solvers.effort import in_band
 from ..errors import ExamgenError
 from ..models import Instance, Template
 from ..render import plain
 from ..sample import MAX_TRIES, fingerprint, instantiate
-from .sanity import (agreement_problems, domain_problems, nonfinite, render_problems,
+from .sanity import (agreement_problems, domain_problems, nonfinite, render_problems, response_problems,
                      rule_problems, unchecked_answers)
 from ..seeding import rng_for
 from ..solve import make_context
@@ -78,6 +81,8 @@ class TemplateReport:
     ranges: dict[str, list[float]] = field(default_factory=dict)      # numeric answer → [min, max]
     sample_seconds: list[float] = field(default_factory=list)         # per seed (for --report)
     values: dict[str, list[float]] = field(default_factory=dict)      # numeric answers (for --report)
+    strategies: dict[str, dict[str, dict[str, float]]] = field(default_factory=dict)  # part → strategy → score, interval
+    effort: list[float] = field(default_factory=list)                 # each sample's hand work (effort.py)
 
     @property
     def ok(self) -> bool:
@@ -272,16 +277,45 @@ def seed_rng(template: Template, seed: int) -> "random.Random":  # noqa: F821
 
 
 def _balance(report: TemplateReport, template: Template, tally: Tally) -> None:
-    """Categorical answers drawn too rarely fail (unless declared); numeric ranges are reported."""
+    """Categorical answers drawn significantly too rarely fail (unless declared), as do options a fixed
+    strategy finds significantly above chance + 10 points; numeric ranges are reported."""
     report.balance, report.ranges, report.values = tally.shares(), tally.ranges(), tally.values
     fails, notes = tally.problems(report.instances, template.balance.get("exempt", {}))
+    report.strategies = tally.strategies()
+    more_fails, more_notes = tally.strategy_problems(report.instances)
+    fails, notes = fails + more_fails, notes + more_notes
     for line in fails:
         report.fail(None, line)
     report.notes += notes
 
 
+def _effort(report: TemplateReport, template: Template) -> None:
+    """Every computed family states its median effort, and its samples keep near it (effort.py)."""
+    if not report.effort:
+        if report.instances and (template.effort is not None or template.solver and _built_in(template)):
+            report.fail(None, "its solver reports no effort (Solved.effort, solvers/effort.py)")
+        return
+    measured = statistics.median(report.effort)
+    spread = f"median {measured:g}, range {min(report.effort):g} to {max(report.effort):g}"
+    if template.effort is None and not _built_in(template):   # an instructor's own bank: a hint
+        report.notes.append(f"effort: not declared (add `effort: {round(measured)}` to keep variants equal work; {spread})")
+    elif template.effort is None:
+        report.fail(None, f"effort: not declared (add `effort: {round(measured)}`; {spread})")
+    elif not in_band(measured, template.effort) or abs(measured - template.effort) > 0.15 * template.effort:
+        report.fail(None, f"effort: declared {template.effort:g}, but the samples' {spread}")
+    else:
+        report.notes.append(f"effort: declared {template.effort:g}; {spread} (within ±25 %)")
+
+
+def _built_in(template: Template) -> bool:
+    """Whether the template is in examgen's own bank (every family there declares its effort)."""
+    return template.path.resolve().is_relative_to(bank_dir().resolve())
+
+
 def _tally(report: TemplateReport, seed: int, instance: Instance, seen: set[str]) -> None:
     report.instances += 1
+    if instance.solved.effort is not None:
+        report.effort.append(instance.solved.effort)
     report.draws += instance.tries
     if instance.tries > report.worst_tries:
         report.worst_tries, report.worst_seed = instance.tries, seed
@@ -291,7 +325,8 @@ def _tally(report: TemplateReport, seed: int, instance: Instance, seen: set[str]
 
 def _finish(report: TemplateReport, template: Template, ctx: SolveContext,
             first: tuple[Instance, int] | None) -> None:
-    """Whole-template verdicts: variety, determinism, notes."""
+    """Whole-template verdicts: variety, effort, determinism, notes."""
+    _effort(report, template)
     if report.drawn and report.instances and report.distinct < variety_floor(report.samples):
         low = f"low variety: only {report.distinct} distinct instances in {report.samples} seeds"
         # numeric answers a student can memorise are a failure; a few wordings of an essay are a choice
@@ -307,7 +342,8 @@ def _finish(report: TemplateReport, template: Template, ctx: SolveContext,
         report.notes.append(f"the checker does not verify: {', '.join(missed)}")
     if report.choice_redraws:
         report.notes.append(f"as multiple choice, {report.choice_redraws} of {report.instances} samples "
-                            "have too few distinct mistakes and are drawn again")
+                            "have too few distinct mistakes, or none to put the answer at the rank drawn, "
+                            "and are drawn again")
     if report.worst_tries >= SLOW_SAMPLING:
         report.notes.append(f"seed {report.worst_seed} needed {report.worst_tries} draws "
                             f"(the bound is {MAX_TRIES})")
@@ -337,22 +373,40 @@ def determinism_problem(template: Template, instance: Instance, seed: int, ctx: 
 def choice_problems(instance: Instance, seed: int, ctx: SolveContext, report: TemplateReport,
                     tally: Tally) -> list[str]:
     """The template's mistakes run on this instance (as `as: multiple-choice` would ask it); a crash
-    fails, too few distinct distractors is counted (the sampler then draws again); the correct
-    option's position goes into the balance."""
-    if not instance.template.mistakes:
+    fails, an instance they cannot make options for is counted and drawn again as the sampler would
+    (`instantiate(as_choice=True)`: accepting this one when its options can be made, else a fresh
+    draw, gives exactly the sampler's distribution). Where the correct option lands and what fixed
+    strategies score on the options go into the balance."""
+    template = instance.template
+    if not template.mistakes:
         return []
     from ..solvers import Reject
     from ..solvers.mistakes import mistake_choices
 
     try:
-        rng = rng_for("choices", instance.template.id, seed)  # reproducible, apart from the parameters' stream
-        choices = mistake_choices(instance.template, instance.params, instance.solved, ctx, rng)
-        tally.add_positions(instance.template, choices, " as multiple choice")
+        rng = rng_for("choices", template.id, seed)  # reproducible, apart from the parameters' stream
+        choices = mistake_choices(template, instance.params, instance.solved, ctx, rng)
     except Reject:
         report.choice_redraws += 1
+        try:
+            asked = instantiate(template, rng_for("choices", template.id, seed), ctx, as_choice=True)
+        except ExamgenError as err:
+            return [f"as multiple choice: {err}"]
+        except Exception as err:  # a mistake solver bug on a redrawn instance
+            return [f"mistake crashed: {type(err).__name__}: {err}"]
+        choices = {index: asked.choices[index] for index in _choice_parts(template)}
     except Exception as err:  # a mistake solver bug
         return [f"mistake crashed: {type(err).__name__}: {err}"]
+    tally.add_positions(template, choices, " as multiple choice")
+    tally.add_strategies(template, choices, " as multiple choice")
     return []
+
+
+def _choice_parts(template: Template) -> list[int]:
+    """The indices of the parts the template's mistakes can ask as multiple choice."""
+    from ..solvers.mistakes import part_index
+
+    return [part_index(template, label) for label in template.mistakes]
 
 
 def instance_problems(instance: Instance, report: TemplateReport) -> list[str]:
@@ -365,4 +419,4 @@ def instance_problems(instance: Instance, report: TemplateReport) -> list[str]:
     rendering = render_problems(instance)
     if not rendering:
         report.rendered += 1
-    return problems + disagreements + rendering
+    return problems + disagreements + rendering + response_problems(instance)

@@ -2,10 +2,12 @@
 from __future__ import annotations
 
 import math
+from decimal import Decimal
 
 from .. import Reject, SolveContext, Solved, rule, solver
 from ..checkers import ROUNDED_TOL, checker, differences, tensor64
 from ..common import as_list
+from ..effort import Work
 from ..handwork import matmul, softmax, transpose
 from ..mistakes import mistake
 from ...models import Params
@@ -46,9 +48,57 @@ def self_attention(p: Params, ctx: SolveContext) -> Solved:
     # `degenerate:` list, which sampling applies to every draw.
     if p.get("unsaturated", True) and max(max(row) for row in as_list(weights, 4)) > 0.95:
         raise Reject("softmax saturated (a weight above 0.95)")
-    return Solved(answers={"output": as_list(out, 4)},
-                  work={"Q": as_list(Q), "K": as_list(K), "V": as_list(V), "scores": as_list(scores),
-                        "scaled": as_list(scaled, 4), "weights": as_list(weights, 4)})
+    shown = {"Q": as_list(Q), "K": as_list(K), "V": as_list(V), "scores": as_list(scores),
+             "scaled": as_list(scaled, 4), "weights": as_list(weights, 4)}
+    return Solved(answers={"output": as_list(out, 4)}, work=shown,
+                  effort=attention_effort(X, [p[k] for k in ("W_Q", "W_K", "W_V")], shown, p["d_k"]))
+
+
+FUNCTION_STEP = 4   # one exp (log, sqrt) value by calculator or table, written to four figures
+
+
+def figures(x: float, count: int = 4) -> Decimal:
+    """`x` as a student writes it in the working: `count` significant figures, exactly."""
+    return Decimal(f"{x:.{count}g}")
+
+
+def attention_effort(X: list, Ws: list, shown: dict, d_k: int) -> float:
+    """The hand work of the worked solution, from the values it prints: the dot products of
+    Q, K, V = XW and of QK^T; each score times 1/sqrt(d_k) (0.7071 to four figures; a whole root
+    divides); per softmax row its largest value, each value less it and its exp (FUNCTION_STEP),
+    the exps' sum and a division per weight, to four figures; the dot products of the weights (four
+    places) with V's columns."""
+    work = Work()
+    for W in Ws:
+        for row in X:
+            for col in transpose(W):
+                work.dot(row, col)
+    for q in shown["Q"]:
+        for k in shown["K"]:
+            work.dot(q, k)
+    root = math.sqrt(d_k)
+    for row in shown["scores"]:
+        for s in row:
+            if root == int(root):
+                work.div(s, int(root))
+            else:
+                work.mul(s, figures(1 / root))
+    for row in shown["scaled"]:            # the stable softmax: e^(v - max), e^0 = 1 free
+        top = max(row)
+        work.compare(len(row) - 1)
+        exps = []
+        for v in row:
+            shift = work.add(Decimal(str(v)), -Decimal(str(top)))
+            if shift:
+                work.step(FUNCTION_STEP)
+            exps.append(figures(math.exp(shift)))
+        total = figures(float(work.sum(exps)))
+        for e in exps:
+            work.div(e, total)
+    for row in shown["weights"]:
+        for col in transpose(shown["V"]):
+            work.dot([Decimal(str(w)) for w in row], col)
+    return work.total
 
 
 # --- independent check (examgen check): the answers computed another way --------------------
@@ -99,3 +149,44 @@ def attn_scale_dk(p: Params, s: Solved, ctx: SolveContext) -> list:
 @mistake("attn_keys_first", "Computes $KQ^\\top$ instead of $QK^\\top$ (the transposed scores).")
 def attn_keys_first(p: Params, s: Solved, ctx: SolveContext) -> list:
     return _attention(s, p["d_k"] ** 0.5, keys_first=True)
+
+
+def _weighted(s: Solved, weights: list[list[float]], values: list[list[float]] | None = None) -> list:
+    """Some weights times V (or other values)."""
+    return matmul(weights, s.work["V"] if values is None else values)
+
+
+def _scaled(p: Params, s: Solved) -> list[list[float]]:
+    Q, K = s.work["Q"], s.work["K"]
+    root = p["d_k"] ** 0.5
+    return [[v / root for v in row] for row in matmul(Q, transpose(K))]
+
+
+@mistake("attn_weights_only", "Stops at the attention weights $\\mathrm{softmax}(QK^\\top/\\sqrt{d_k})$ and gives "
+         "them as the output, without multiplying by $V$.")
+def attn_weights_only(p: Params, s: Solved, ctx: SolveContext) -> list:
+    return [softmax(row) for row in _scaled(p, s)]
+
+
+@mistake("attn_inputs_weighted", "Weights the embeddings $X$ instead of the values $V = XW_V$ (leaves the value "
+         "projection out).")
+def attn_inputs_weighted(p: Params, s: Solved, ctx: SolveContext) -> list:
+    return _weighted(s, [softmax(row) for row in _scaled(p, s)], p["X"])
+
+
+@mistake("attn_unnormalised", "Exponentiates the scaled scores but forgets to divide by each row's sum (a softmax "
+         "without its normalisation).")
+def attn_unnormalised(p: Params, s: Solved, ctx: SolveContext) -> list:
+    return _weighted(s, [[math.exp(v) for v in row] for row in _scaled(p, s)])
+
+
+@mistake("attn_hard_argmax", "Gives each query the value of its best key only (a one-hot argmax in place of the "
+         "softmax).")
+def attn_hard_argmax(p: Params, s: Solved, ctx: SolveContext) -> list:
+    return _weighted(s, [[1.0 if v == max(row) else 0.0 for v in row] for row in _scaled(p, s)])
+
+
+@mistake("attn_uniform_weights", "Ignores the scores and averages the value rows, each with weight $1/n$.")
+def attn_uniform_weights(p: Params, s: Solved, ctx: SolveContext) -> list:
+    n = len(s.work["V"])
+    return _weighted(s, [[1 / n] * n for _ in range(n)])

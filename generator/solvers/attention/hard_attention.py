@@ -4,6 +4,8 @@ from __future__ import annotations
 from .. import Reject, SolveContext, Solved, rule, solver
 from ..checkers import checker, differences
 from ..common import as_list
+from ..effort import Work
+from .attention import figures
 from ...models import Params
 
 
@@ -29,9 +31,32 @@ def hard_attention(p: Params, ctx: SolveContext) -> Solved:
         raise Reject("every query picks the same key")
     weights = torch.nn.functional.one_hot(best, K.shape[0]).to(V.dtype)
     out = weights @ V
+    if out.shape == V.shape and torch.equal(out, V):
+        raise Reject("each query picks its own key, so the output is V as given")
     return Solved(answers={"output": as_list(out), "chosen": [int(i) + 1 for i in best]},
                   work={"scores": as_list(scores), "scaled": as_list(scaled, 4), "weights": as_list(weights),
-                        "d_k": K.shape[1]})
+                        "d_k": K.shape[1]},
+                  effort=hard_attention_effort(p, as_list(scores), K.shape[1]))
+
+
+def hard_attention_effort(p: Params, scores: list, d_k: int) -> float:
+    """The hand work of the worked solution: a dot product per score; each score times
+    1/sqrt(d_k) (0.7071 to four figures; a whole root divides); the argmax of each row (a
+    comparison per other key); one step per one-hot row and per value row read off V."""
+    work = Work()
+    for q in p["Q"]:
+        for k in p["K"]:
+            work.dot(q, k)
+    root = d_k ** 0.5
+    for row in scores:
+        for s in row:
+            if root == int(root):
+                work.div(s, int(root))
+            else:
+                work.mul(s, figures(1 / root))
+        work.compare(len(row) - 1)
+        work.step(2)
+    return work.total
 
 
 # --- independent check (examgen check): the answers computed another way --------------------

@@ -6,7 +6,10 @@ them, and autograd checks the forward pass and J too.
 """
 from __future__ import annotations
 
+from decimal import Decimal
+
 from .. import Reject, SolveContext, Solved, solver
+from ..effort import Work
 from ..checkers import checker, differences, partials
 from ..common import as_list, products
 import math
@@ -50,17 +53,20 @@ def node_terms(p: Params) -> list[str]:
     return terms
 
 
+MIN_INPUT = 0.1   # every weighted input z is at least this far from 0 (an active node's output is at least 0.1)
+
+
 @solver("autoencoder_relu")
 def autoencoder_relu(p: Params, ctx: SolveContext) -> Solved:
     """Node outputs 1–9, J = −Σ X ln X̂, dW4, dW3 and W4 − η dW4, each checked with autograd."""
     import torch
 
     W, Z, A = _forward(p, ctx, grad=True)
-    if any(bool((z <= 0).any()) for z in Z):
-        raise Reject("a ReLU is inactive (its input is not positive)")
+    if bool((Z[1] <= 0).any()) or bool((Z[3] <= 0).any()):
+        raise Reject("the bottleneck or an output ReLU is inactive (nothing, or no log, would follow)")
     X = A[0]
-    if min(float(a.detach().min()) for a in A[1:]) < 0.1:
-        raise Reject("a node's output is below 0.1, too small to work with by hand")
+    if min(float(z.detach().abs().min()) for z in Z) < MIN_INPUT:
+        raise Reject(f"a weighted input is within {MIN_INPUT} of 0: its sign, or its value, is unclear by hand")
     if float(A[4].detach().max()) >= 1:
         raise Reject("a reconstruction is 1 or more, so its log term is not a loss")
     J = -(X * torch.log(A[4])).sum()
@@ -68,8 +74,8 @@ def autoencoder_relu(p: Params, ctx: SolveContext) -> Solved:
     (0.5 * ((A[4] - X) ** 2).sum()).backward()
     if not (W[3].grad.allclose(dW4) and W[2].grad.allclose(dW3)):
         raise AssertionError("the paper's formulas disagree with autograd on ½‖X̂ − X‖²")
-    if float(dW3.abs().min()) < 0.005:
-        raise Reject("a gradient in dW3 rounds to almost nothing")
+    if float(dW3[A[3].detach() > 0].abs().min()) < 0.005:
+        raise Reject("a gradient in dW3 of an active node rounds to almost nothing")
     nodes = [float(v) for a in A[1:] for v in a.detach().flatten()]
     W4_new = W[3].detach() - p["lr"] * dW4
     return Solved(answers={"nodes": [round(v, 6) for v in nodes], "J": round(float(J.detach()), 6),
@@ -77,7 +83,49 @@ def autoencoder_relu(p: Params, ctx: SolveContext) -> Solved:
                   work={"dz4": as_list(dz4, 6), "dz3": as_list(dz3, 6), "J_log10": round(float(J.detach()) / 2.302585092994046, 6),
                         "node_terms": node_terms(p),
                         "xhat": as_list(A[4].detach(), 6), "A3": as_list(A[3].detach(), 6),
-                        "A2": round(float(A[2].detach()[0, 0]), 6)})
+                        "A2": round(float(A[2].detach()[0, 0]), 6),
+                        "inactive": [n + 1 for n, z in enumerate(float(v) for z in Z for v in z.detach().flatten()) if z < 0]},
+                  effort=autoencoder_effort(p, nodes, [float(v) for v in dz4.flatten()],
+                                            [float(v) for v in dz3.flatten()], [float(v) for v in dW4.flatten()]))
+
+
+def autoencoder_effort(p: Params, nodes: list[float], dz4: list[float], dz3: list[float],
+                       dW4: list[float]) -> float:
+    """The solution's hand work, on values to four places as it prints them: each of the nine nodes a
+    dot product of the layer below with its weights and a ReLU comparison; J from two logarithms (2
+    steps each, as a σ, exp, ln or √ value in backprop and optimisation), two products and a sum;
+    dz4 = X̂ − X; dW4 = dz4 A3ᵀ (six products); dz3 = W4ᵀ dz4 (a dot product per active node 5–7);
+    dW3 = dz3 A2 (three products); W4 − η dW4 (six products and six subtractions). Products with an
+    inactive node's 0 are free, so an inactive ReLU is less work, as it is by hand."""
+    four = lambda v: Decimal(str(round(v, 4)))  # noqa: E731
+    dec = lambda v: Decimal(str(v))  # noqa: E731
+    work = Work()
+    below, values = [dec(row[0]) for row in p["X"]], iter(nodes)
+    layers = []
+    for name in LAYERS:
+        layer = []
+        for row in p[name]:
+            work.dot(below, [dec(w) for w in row])
+            work.compare(1)
+            layer.append(four(next(values)))
+        layers.append(layer)
+        below = layer
+    x = [dec(row[0]) for row in p["X"]]
+    work.step(2 * len(x))
+    work.sum([work.mul(xd, four(math.log(float(xh)))) for xd, xh in zip(x, layers[3])])
+    for xh, xd in zip(layers[3], x):
+        work.add(xh, -xd)
+    for d in dz4:
+        for a in layers[2]:
+            work.mul(four(d), a)
+    for column, d3 in zip(zip(*p["W4"]), dz3):
+        if d3 != 0:  # an inactive node's g' = 0 settles its entry without the sum
+            work.dot([dec(w) for w in column], [four(d) for d in dz4])
+    for d in dz3:
+        work.mul(four(d), layers[1][0])
+    for w, g in zip([w for row in p["W4"] for w in row], dW4):
+        work.add(dec(w), -work.mul(dec(p["lr"]), four(g)))
+    return work.total
 
 
 # --- independent check (examgen check): the answers computed another way --------------------

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from .. import Reject, SolveContext, Solved, rule, solver
+from ..effort import Work
 from ..checkers import FD_TOL, central_difference, checker, differences
 from ...models import Params
 
@@ -85,7 +86,29 @@ def compgraph_backprop(p: Params, ctx: SolveContext) -> Solved:
     arrows = {f"{a}-{b}": exact[a] for a, b in ARROWS}
     return Solved(answers={"gradients": arrows},
                   work={"fwd": {n: int(round(forward[n])) for n in forward},
-                        "winner": "w" if forward["m"] == p["w"] else "v"})
+                        "winner": "w" if forward["m"] == p["w"] else "v"},
+                  effort=compgraph_effort(p))
+
+
+def compgraph_effort(p: Params) -> float:
+    """The solution's hand work: the forward pass (x·y, + z, the gate's comparison, s·m), then one
+    chain-rule product per arrow (× 1 is free: the sum's arrows and the two arrows into f), one
+    step to route the gate's gradient to its winner, and one step per arrow for writing its
+    gradient on the graph (nine arrows, the same in every variant)."""
+    work = Work()
+    q = work.mul(p["x"], p["y"])
+    s = work.add(q, p["z"])
+    work.compare(1)
+    m = max(p["w"], p["v"]) if p["gate"] == "max" else min(p["w"], p["v"])
+    work.mul(s, m)
+    grad_s = work.mul(1, m)                   # ∂f/∂s; ∂f/∂m = 1·s is free too
+    grad_q = work.mul(grad_s, 1)
+    work.mul(grad_s, 1)                       # ∂f/∂z
+    work.mul(grad_q, p["y"])                  # ∂f/∂x
+    work.mul(grad_q, p["x"])                  # ∂f/∂y
+    work.step(1)                              # the gate sends ∂f/∂m to its winner, 0 to the other
+    work.step(len(ARROWS))                    # each arrow's gradient written on the graph
+    return work.total
 
 
 # --- independent check (examgen check): the answers computed another way --------------------

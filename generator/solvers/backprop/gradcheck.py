@@ -1,10 +1,12 @@
 """Gradient checking: the centred difference of a drawn J(θ) against its exact derivative."""
 from __future__ import annotations
 
+from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
 from .. import SolveContext, Solved, rule, solver
+from ..effort import Work
 from ..checkers import FD_TOL, central_difference, checker, differences
 from ...models import Params
 
@@ -43,7 +45,28 @@ def gradcheck_centred(p: Params, ctx: SolveContext) -> Solved:
     return Solved(answers={"numeric": float(numeric), "analytic": analytic, "gap": float(gap)},
                   work={"J_plus": float(plus), "J_minus": float(minus), "derivative": derivative,
                         "relative": float(relative), "theta_plus": float(theta + eps),
-                        "theta_minus": float(theta - eps)})
+                        "theta_minus": float(theta - eps)},
+                  effort=gradcheck_effort(p))
+
+
+def gradcheck_effort(p: Params) -> float:
+    """The solution's hand work, on the decimals it writes: θ ± ε; J at each (t², t³ = t²·t, the three
+    coefficient products, two additions; zero coefficients are free); their difference over 2ε; the
+    derivative written down (one step per term) and evaluated at θ; the gap; the relative difference."""
+    a, b, c = p["coeffs"]
+    theta, eps = Decimal(str(p["theta"])), Decimal(str(p["epsilon"]))
+    work = Work()
+
+    def J(t: Decimal) -> Decimal:
+        t2 = work.mul(t, t)
+        return work.sum([work.mul(a, work.mul(t2, t)), work.mul(b, t2), work.mul(c, t)])
+
+    plus, minus = J(work.add(theta, eps)), J(work.add(theta, -eps))
+    numeric = work.div(work.add(plus, -minus), work.mul(2, eps))
+    work.step(sum(1 for k in (a, b, c) if k))              # dJ/dθ = 3aθ² + 2bθ + c, term by term
+    slope = work.sum([work.mul(work.mul(3, a), work.mul(theta, theta)), work.mul(work.mul(2, b), theta), c])
+    work.div(work.add(numeric, -slope), max(abs(numeric), abs(slope)))
+    return work.total
 
 
 # --- independent check (examgen check): the answers computed another way --------------------

@@ -14,6 +14,7 @@ import re
 from typing import Any, Union
 
 from .. import Reject, SolveContext, Solved, drawer, rule, solver
+from ..effort import Work
 from ..checkers import checker, differences
 from ..common import read_printed
 from ...models import Params
@@ -184,14 +185,20 @@ def _gradient(graph: Graph, x: str) -> dict[str, Any]:
     every = paths(graph, "y", x)
     return {"exact": to_sympy(fact), "factored": [latex(t) for t in terms], "spread": len(terms) > len(whole),
             "paths": [latex(_prod([("d", a, b) for a, b in zip(p, p[1:])])) for p in every],
-            "cut": cut, "count": len(every)}
+            "cut": cut, "count": len(every),
+            "symbols": sum(len(p) - 1 for p in every) + sum(_leaves(t) for t in terms)}
+
+
+def _leaves(e: Expr) -> int:
+    """How many direct derivatives an expression writes down."""
+    return 1 if e[0] == "d" else 0 if e[0] == "one" else sum(_leaves(t) for t in e[1])
 
 
 @solver("pathsum_gradients")
 def pathsum_gradients(p: Params, ctx: SolveContext) -> Solved:
     """dy/dx2 and dy/dx1: enumerate paths and factor through a cut (`examgen check` expands the
     factored answer against the sum over every path, its checker, below)."""
-    work, answers = {}, {}
+    work, answers, effort = {}, {}, Work()
     for x in ("x2", "x1"):
         g = _gradient(p["graph"], x)
         if g["count"] < 2:
@@ -199,7 +206,8 @@ def pathsum_gradients(p: Params, ctx: SolveContext) -> Solved:
         answers[f"grad_{x}"] = g["exact"]
         work.update({f"factored_{x}": g["factored"], f"spread_{x}": g["spread"], f"paths_{x}": g["paths"],
                      f"cut_{x}": g["cut"]})
-    return Solved(answers=answers, work=work)
+        effort.step(g["symbols"])  # each direct derivative written down, in the paths and the grouped form
+    return Solved(answers=answers, work=work, effort=effort.total)
 
 
 def autograd_check(graph: Graph, expr: Any, x: str, seed: int = 0) -> tuple[float, float]:

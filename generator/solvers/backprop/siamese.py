@@ -5,6 +5,7 @@ from functools import lru_cache
 from typing import Any
 
 from .. import SolveContext, Solved, solver
+from ..effort import Work
 from ..checkers import checker, differences, sigmoid
 import math
 from ...models import Params
@@ -56,7 +57,20 @@ def siamese_network(p: Params, ctx: SolveContext) -> Solved:
         raise AssertionError("the ReLU Jacobian should be diagonal")
     return Solved(answers={**{f"shape_{k}": v for k, v in shapes.items()}, "delta1": delta1(),
                            "delta2_shape": shapes["W2"], "delta3_shape": [p["hidden"], p["hidden"]]},
-                  work={"jac_example": sympy.latex(jac)})
+                  work={"jac_example": sympy.latex(jac)}, effort=siamese_effort())
+
+
+def siamese_effort() -> float:
+    """The solution's hand work, one step per thing written down (sizes only name D, D_a1 and m, so
+    every variant is the same work): the six shapes; for δ1 σ', the two log derivatives, combining
+    them, the 1/m and the simplification; for δ2 W2 and its shape; for δ3 the ReLU's derivative, the
+    minus sign, the diagonal Jacobian and its shape."""
+    work = Work()
+    work.step(len(("W1", "b1", "W2", "b2", "X", "Y")))
+    work.step(6)
+    work.step(2)
+    work.step(4)
+    return work.total
 
 
 # --- independent check (examgen check): the answers computed another way --------------------

@@ -10,10 +10,12 @@ from functools import lru_cache
 from typing import Any
 
 from .. import Reject, SolveContext, Solved, drawer, solver
+from ..effort import Work
 from ..checkers import ROUNDED_TOL, central_difference, checker, differences
 import math
 from ...models import Params
 
+FUNCTION_VALUE = 2  # hand work of one σ (or exp, ln, √) value read off or computed, here and in rmsprop and autoencoder
 STYLES = {"letters": ["a", "b", "c", "d", "e", "f"], "w": [f"w_{{{i}}}" for i in range(1, 7)],
           "uv": ["u_{1}", "u_{2}", "u_{3}", "u_{4}", "v_{1}", "v_{2}"]}
 
@@ -93,7 +95,22 @@ def sigmoid_net_symbolic(p: Params, ctx: SolveContext) -> Solved:
     return Solved(answers={"M": M.tolist(), "N": N.tolist(), "grad_h": N.T.tolist(), "grad_z": grad_z.tolist(),
                            "dy_dx1": dy_dx1},
                   work={"grad_z_tex": [_term(n[0], 1), _term(n[1], 2)],
-                        "dy_dx1_tex": f"{m[0][0]}\\,{n[0]}\\, h_1(1 - h_1) + {m[1][0]}\\,{n[1]}\\, h_2(1 - h_2)"})
+                        "dy_dx1_tex": f"{m[0][0]}\\,{n[0]}\\, h_1(1 - h_1) + {m[1][0]}\\,{n[1]}\\, h_2(1 - h_2)"},
+                  effort=sigmoid_net_symbolic_effort())
+
+
+def sigmoid_net_symbolic_effort() -> float:
+    """One step per symbolic term written down (the letters change, the work does not): the three
+    equations of (a); the six entries of M and N in (b); the two entries of ∇_h y in (c); for each
+    entry of ∇_z y its σ' = h(1 − h) and the product with N_i in (d); in (e) the two chain-rule
+    products with the column of x1 and their sum."""
+    work = Work()
+    work.step(3)
+    work.step(4 + 2)
+    work.step(2)
+    work.step(2 * 2)
+    work.step(2 + 1)
+    return work.total
 
 
 def _exact(v: float) -> Any:
@@ -136,7 +153,25 @@ def sigmoid_net_numeric(p: Params, ctx: SolveContext) -> Solved:
                            "dy_dx1": round(f["grad_x"][0], 4)},
                   work={"z": [float(v) for v in r["z"]], "h": [round(v, 4) for v in f["h"]],
                         "grad_h": f["grad_h"], "grad_x": [round(v, 4) for v in f["grad_x"]],
-                        "sig_prime": [round(v * (1 - v), 4) for v in f["h"]]})
+                        "sig_prime": [round(v * (1 - v), 4) for v in f["h"]]},
+                  effort=sigmoid_net_numeric_effort(p, f["h"]))
+
+
+def sigmoid_net_numeric_effort(p: Params, h: list[float]) -> float:
+    """The solution's hand work on the numbers it prints (h, σ' and ∇_z y to four places): z = Mx (two
+    dot products); σ(z1), σ(z2) (FUNCTION_VALUE each); y = N·h; each σ' = h(1 − h), a subtraction and
+    a product; ∇_z y = N ⊙ σ'; ∇_x y = Mᵀ∇_z y (both entries, as printed)."""
+    work = Work()
+    for row in p["M"]:
+        work.dot(row, p["x"])
+    work.step(FUNCTION_VALUE * len(h))
+    h4 = [round(v, 4) for v in h]
+    work.dot(p["N"], h4)
+    slopes = [round(work.mul(v, round(work.add(1, -v), 4)), 4) for v in h4]
+    grad_z = [round(work.mul(n, s), 4) for n, s in zip(p["N"], slopes)]
+    for column in zip(*p["M"]):
+        work.dot(list(column), grad_z)
+    return work.total
 
 
 # --- independent check (examgen check): the answers computed another way --------------------

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from .. import SolveContext, Solved, rule, solver
 from ..checkers import checker, differences
+from ..effort import Work
 from ...models import Params
 
 
@@ -42,13 +43,18 @@ def conv_bounds_strided(p: Params) -> bool:
 def conv_same_input_bounds(p: Params, ctx: SolveContext) -> Solved:
     """Lower and upper input size per axis by the closed form; `examgen check` tries every size,
     once in plain Python and once with torch doing each convolution (its checkers, below)."""
-    rows = []
+    rows, work = [], Work()
     for axis, name in enumerate(("height", "width")):
         n = p["output"][axis]
         lo, hi = bounds(n, p["stride"])
+        # per axis, as the solution writes it: n − 1, (n − 1)·s + 1, n·s
+        work.add(work.mul(work.add(n, -1), p["stride"]), 1)
+        work.mul(n, p["stride"])
         rows.append({"axis": name, "n": n, "n_minus": n - 1, "lower": lo, "upper": hi})
-    return Solved(answers={"lower": [r["lower"] for r in rows], "upper": [r["upper"] for r in rows]},
-                  work={"axes": rows})
+    answers = {"lower": [r["lower"] for r in rows], "upper": [r["upper"] for r in rows]}
+    for r in rows:   # one value per blank, in the order the question asks: height's range, then width's
+        answers[f"min_{r['axis']}"], answers[f"max_{r['axis']}"] = r["lower"], r["upper"]
+    return Solved(answers=answers, work={"axes": rows}, effort=work.total)
 
 
 # --- independent check (examgen check): the answers computed another way --------------------
@@ -66,7 +72,9 @@ def check_conv_same_input_bounds(p: Params, solved: Solved) -> list[str]:
         hits = [m for m in range(1, (n + 1) * p["stride"] + 1) if same_output_size(m, p["stride"]) == n]
         lower.append(min(hits))
         upper.append(max(hits))
-    return differences("lower", solved.answers["lower"], lower) + differences("upper", solved.answers["upper"], upper)
+    each = [solved.answers[f"{end}_{axis}"] for axis in ("height", "width") for end in ("min", "max")]
+    return (differences("lower", solved.answers["lower"], lower) + differences("upper", solved.answers["upper"], upper)
+            + differences("min/max height, min/max width", each, [lower[0], upper[0], lower[1], upper[1]]))
 
 
 @checker("conv_same_input_bounds")

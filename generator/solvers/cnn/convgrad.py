@@ -4,6 +4,7 @@ from __future__ import annotations
 from .. import Reject, SolveContext, Solved, rule, solver
 from ..checkers import FD_TOL, checker, differences, partials
 from ..common import as_list
+from ..effort import Work
 from ..handwork import correlate, layer_shape
 from ..mistakes import mistake
 from ...models import Params
@@ -28,8 +29,14 @@ def conv_output_volume(p: Params, ctx: SolveContext) -> Solved:
     shape = list(layer(torch.empty(1, p["in_channels"], n, n, device="meta")).shape)
     if shape != [1, p["filters"], side, side]:
         raise AssertionError(f"formula {side} != torch {shape}")
+    work = Work()   # the formula once (the input is square): 2·p, + n, − k, ÷ s, + 1; the depth read off
+    numerator = work.add(work.add(n, work.mul(2, pad)), -k)
+    work.div(numerator, s)
+    work.add(numerator // s, 1)
+    work.step()
     return Solved(answers={"volume": [side, side, p["filters"]]},
-                  work={"numerator": n + 2 * pad - k, "quotient": (n + 2 * pad - k) // s, "side": side})
+                  work={"numerator": n + 2 * pad - k, "quotient": (n + 2 * pad - k) // s, "side": side},
+                  effort=work.total)
 
 
 def full_convolution(grad_out: "torch.Tensor", kernel: "torch.Tensor") -> "torch.Tensor":  # noqa: F821
@@ -63,7 +70,25 @@ def conv_backward(p: Params, ctx: SolveContext) -> Solved:
                  for j in range(kw)] for i in range(kh)]
     return Solved(answers={"dF": as_list(dF), "dX": as_list(dX)},
                   work={"O": as_list(out.detach()), "F_rot": as_list(W.detach().flip(0, 1)), "dF_terms": dF_terms,
-                        "dO_padded": as_list(F.pad(dO, (kw - 1, kw - 1, kh - 1, kh - 1)))})
+                        "dO_padded": as_list(F.pad(dO, (kw - 1, kw - 1, kh - 1, kh - 1)))},
+                  effort=_backward_effort(p["X"], p["F"], p["dO"]))
+
+
+def _backward_effort(X: list[list[float]], W: list[list[float]], dO: list[list[float]]) -> float:
+    """∂L/∂F: each weight's sum of products X·∂L/∂O over the output positions; ∂L/∂X: each input's
+    sum of the rotated filter times the zero-padded ∂L/∂O it covers (× ±1 and × 0 free). Counted
+    beside the answers, in the printed whole numbers."""
+    work = Work()
+    oh, ow, kh, kw = len(dO), len(dO[0]), len(W), len(W[0])
+    for i in range(kh):
+        for j in range(kw):
+            work.dot([X[i + a][j + b] for a in range(oh) for b in range(ow)], [dO[a][b] for a in range(oh) for b in range(ow)])
+    for i in range(len(X)):
+        for j in range(len(X[0])):
+            pairs = [(dO[i - a][j - b], W[a][b]) for a in range(kh) for b in range(kw)
+                     if 0 <= i - a < oh and 0 <= j - b < ow]
+            work.dot([g for g, _ in pairs], [w for _, w in pairs])
+    return work.total
 
 
 def _p(v: float) -> str:
@@ -127,3 +152,32 @@ def convvol_padding_once(p: Params, s: Solved, ctx: SolveContext) -> list[int] |
 def convvol_input_depth(p: Params, s: Solved, ctx: SolveContext) -> list[int]:
     side = s.work["side"]
     return [side, side, p["in_channels"]]
+
+
+@mistake("convvol_size_kept", "Assumes a convolution keeps the input's height and width ($n \\times n$), as a "
+         "``same'' padding would, and only the depth changes.")
+def convvol_size_kept(p: Params, s: Solved, ctx: SolveContext) -> list[int]:
+    return [p["input_size"], p["input_size"], p["filters"]]
+
+
+@mistake("convvol_stride_multiplied", "Multiplies by the stride instead of dividing: $(n + 2p - k)\\,s + 1$.")
+def convvol_stride_multiplied(p: Params, s: Solved, ctx: SolveContext) -> list[int] | None:
+    if p["stride"] == 1:
+        return None
+    return _volume((p["input_size"] + 2 * p["padding"] - p["kernel"]) * p["stride"] + 1, p["filters"])
+
+
+@mistake("convvol_depth_product", "Thinks each filter gives one map per input channel: a depth of input channels "
+         "$\\times$ filters.")
+def convvol_depth_product(p: Params, s: Solved, ctx: SolveContext) -> list[int] | None:
+    if p["in_channels"] == 1:
+        return None
+    side = s.work["side"]
+    return [side, side, p["in_channels"] * p["filters"]]
+
+
+@mistake("convvol_depth_added", "Keeps the input's channels and adds one map per filter: a depth of input "
+         "channels $+$ filters.")
+def convvol_depth_added(p: Params, s: Solved, ctx: SolveContext) -> list[int]:
+    side = s.work["side"]
+    return [side, side, p["in_channels"] + p["filters"]]

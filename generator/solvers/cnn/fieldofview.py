@@ -5,17 +5,20 @@ import random
 
 from .. import Reject, SolveContext, Solved, drawer, rule, solver
 from ..checkers import checker, differences, field_by_intervals
+from ..effort import Work
 from ..mistakes import mistake
 from ...models import Params
 
 
-def field_of_view(kernels: list[int], strides: list[int]) -> tuple[int, list[str]]:
-    """1 + Σ (k_i − 1) · (product of the strides before layer i), with each term as text."""
+def field_of_view(kernels: list[int], strides: list[int], work: Work | None = None) -> tuple[int, list[str]]:
+    """1 + Σ (k_i − 1) · (product of the strides before layer i), with each term as text; `work`
+    tallies the hand work (each k − 1, its product with the stride, the running sum)."""
+    work = work or Work()
     size, jump, terms = 1, 1, ["1"]
     for k, s in zip(kernels, strides):
-        size += (k - 1) * jump
+        size = work.add(size, work.mul(work.add(k, -1), jump))
         terms.append(f"({k}-1)" if jump == 1 else f"{jump}\\cdot({k}-1)")
-        jump *= s
+        jump = work.mul(jump, s)
     return size, terms
 
 
@@ -62,8 +65,9 @@ def fov_and_params(p: Params, ctx: SolveContext) -> Solved:
     ks = p["kernels"]
     flat = [1] * len(ks)
     strided = [p["first_stride"]] + [1] * (len(ks) - 1)
-    fov1, terms1 = field_of_view(ks, flat)
-    fov2, terms2 = field_of_view(ks, strided)
+    work = Work()
+    fov1, terms1 = field_of_view(ks, flat, work)
+    fov2, terms2 = field_of_view(ks, strided, work)
     for fov, strides in ((fov1, flat), (fov2, strided)):
         count, span = measured_fov(ks, strides, ctx)
         if span != fov:
@@ -74,9 +78,11 @@ def fov_and_params(p: Params, ctx: SolveContext) -> Solved:
     layers = [nn.Conv2d(chans[i], chans[i + 1], k, bias=False, device="meta") for i, k in enumerate(ks)]
     counts = [sum(t.numel() for t in layer.parameters()) for layer in layers]
     pieces = [f"{chans[i]}\\cdot {k}\\cdot {k}\\cdot {chans[i + 1]}" for i, k in enumerate(ks)]
+    # (c) each layer's c_in·k·k·c_out, then their sum (beside the module counts, which stand)
+    work.sum([work.mul(work.mul(work.mul(chans[i], k), k), chans[i + 1]) for i, k in enumerate(ks)])
     return Solved(answers={"fov_stride1": fov1, "fov_strided": fov2, "weights": sum(counts)},
                   work={"terms1": " + ".join(terms1), "terms2": " + ".join(terms2),
-                        "pieces": pieces, "counts": counts})
+                        "pieces": pieces, "counts": counts}, effort=work.total)
 
 
 # --- independent check (examgen check): the answers computed another way --------------------
@@ -139,3 +145,53 @@ def fov_weights_image_depth(p: Params, s: Solved, ctx: SolveContext) -> int:
 def fov_weights_k_once(p: Params, s: Solved, ctx: SolveContext) -> int:
     chans = [p["in_channels"], *p["filters"]]
     return sum(chans[i] * k * chans[i + 1] for i, k in enumerate(p["kernels"]))
+
+
+def _later_jumps(p: Params, jumps_after: list[int]) -> int:
+    """The field with the first layer's k-1 at jump 1 and the later layers' at the given jumps."""
+    return _fov(p["kernels"], [1, *jumps_after])
+
+
+@mistake("fov_full_kernels", "Adds each layer's whole kernel size $k$ (times its jump) instead of $k - 1$: "
+         "$1 + \\sum_l k_l\\, j_l$.")
+def fov_full_kernels(p: Params, s: Solved, ctx: SolveContext) -> int:
+    jumps = [1] + [p["first_stride"]] * (len(p["kernels"]) - 1)
+    return 1 + sum(k * j for k, j in zip(p["kernels"], jumps))
+
+
+@mistake("fov_stride_squared", "Multiplies the later layers' $k-1$ by the stride squared, $s^2$, as if the "
+         "stride shrank the image in both directions along this one.")
+def fov_stride_squared(p: Params, s: Solved, ctx: SolveContext) -> int:
+    return _later_jumps(p, [p["first_stride"] ** 2] * (len(p["kernels"]) - 1))
+
+
+@mistake("fov_stride_compounded", "Multiplies by the stride once more at every later layer ($s$, then $s^2$), "
+         "as if every layer strided.")
+def fov_stride_compounded(p: Params, s: Solved, ctx: SolveContext) -> int:
+    return _later_jumps(p, [p["first_stride"] ** (i + 1) for i in range(len(p["kernels"]) - 1)])
+
+
+@mistake("fov_weights_bias_per_slice", "Gives each filter one bias per input channel (a bias for every $k \\times k$ "
+         "slice of it), though the question leaves biases out.")
+def fov_weights_bias_per_slice(p: Params, s: Solved, ctx: SolveContext) -> int:
+    chans = [p["in_channels"], *p["filters"]]
+    return s.answers["weights"] + sum(chans[i] * f for i, f in enumerate(p["filters"]))
+
+
+@mistake("fov_weights_own_depth", "Takes each layer's kernels to be as deep as its own number of filters instead "
+         "of its input's channels: $\\sum_l k_l^2 f_l^2$.")
+def fov_weights_own_depth(p: Params, s: Solved, ctx: SolveContext) -> int:
+    return sum(k * k * f * f for k, f in zip(p["kernels"], p["filters"]))
+
+
+@mistake("fov_weights_depth_added", "Adds the input channels and the filters instead of multiplying them: "
+         "$\\sum_l k_l^2 (c_{l-1} + f_l)$.")
+def fov_weights_depth_added(p: Params, s: Solved, ctx: SolveContext) -> int:
+    chans = [p["in_channels"], *p["filters"]]
+    return sum(k * k * (chans[i] + f) for i, (k, f) in enumerate(zip(p["kernels"], p["filters"])))
+
+
+@mistake("fov_stride_own_layer", "Multiplies the strided layer's own $k - 1$ by the stride instead of the later "
+         "layers' (the stride applied to the wrong layers).")
+def fov_stride_own_layer(p: Params, s: Solved, ctx: SolveContext) -> int:
+    return _fov(p["kernels"], [p["first_stride"]] + [1] * (len(p["kernels"]) - 1))

@@ -6,6 +6,7 @@ from typing import Any
 
 from .. import Reject, SolveContext, Solved, drawer, rule, solver
 from ..checkers import checker, differences, field_by_intervals
+from ..effort import Work
 from ..mistakes import mistake
 from ...models import Params
 
@@ -20,14 +21,18 @@ def _padding(layer: dict[str, Any], axis: int) -> int:
     return pad[axis] if isinstance(pad, list) else int(pad)
 
 
-def field_steps(layers: list[dict[str, Any]], axis: int) -> list[dict[str, int]]:
-    """R_k = R_{k-1} + (F_k - 1) * prod(S_1..S_{k-1}), R_0 = 1, with each step's numbers."""
+def field_steps(layers: list[dict[str, Any]], axis: int, work: Work | None = None) -> list[dict[str, int]]:
+    """R_k = R_{k-1} + (F_k - 1) * prod(S_1..S_{k-1}), R_0 = 1, with each step's numbers; `work`
+    tallies the hand work (F_k − 1, its product with the stride product, the sum, the next layer's
+    stride product)."""
+    work = work or Work()
     size, jump, steps = 1, 1, []
-    for layer in layers:
+    for i, layer in enumerate(layers):
         kernel = layer["kernel"][axis]
-        new = size + (kernel - 1) * jump
+        new = work.add(size, work.mul(work.add(kernel, -1), jump))
         steps.append({"before": size, "kernel": kernel, "jump": jump, "field": new})
-        size, jump = new, jump * layer["stride"]
+        # the stride product a later layer uses (the last layer's is never written)
+        size, jump = new, work.mul(jump, layer["stride"]) if i + 1 < len(layers) else jump * layer["stride"]
     return steps
 
 
@@ -68,15 +73,16 @@ def receptive_layers_valid(p: Params) -> bool:
 @solver("receptive_field_stack")
 def receptive_field_stack(p: Params, ctx: SolveContext) -> Solved:
     """Receptive field per axis by the recursion, confirmed by autograd."""
-    steps = [field_steps(p["layers"], axis) for axis in range(2)]
+    work = Work()
+    steps = [field_steps(p["layers"], axis, work) for axis in range(2)]
     field = [s[-1]["field"] for s in steps]
     if field[0] == field[1]:
         raise Reject("height and width give the same field")
     measured = autograd_field(p["layers"])
     if measured != field:
         raise AssertionError(f"recursion {field} != autograd {measured}")
-    return Solved(answers={"field": field},
-                  work={"steps_h": steps[0], "steps_w": steps[1], "field_autograd": measured})
+    return Solved(answers={"field": field, "field_height": field[0], "field_width": field[1]},   # one per blank
+                  work={"steps_h": steps[0], "steps_w": steps[1], "field_autograd": measured}, effort=work.total)
 
 
 @drawer("receptive_conv_stack")
@@ -99,7 +105,8 @@ def check_receptive_field_stack(p: Params, solved: Solved) -> list[str]:
     """The field per axis by walking input intervals back through the stack."""
     field = [field_by_intervals([l["kernel"][a] for l in p["layers"]], [l["stride"] for l in p["layers"]])
              for a in range(2)]
-    return differences("field", solved.answers["field"], field)
+    return (differences("field", solved.answers["field"], field)
+            + differences("field_height, field_width", [solved.answers["field_height"], solved.answers["field_width"]], field))
 
 
 # --- mistakes: the wrong answers students give, as distractors ------------------------------
@@ -133,3 +140,47 @@ def rf_axes_swapped(p: Params, s: Solved, ctx: SolveContext) -> list[int]:
 @mistake("rf_no_plus_one", "Starts the recursion at $R_0 = 0$ (off by one).")
 def rf_no_plus_one(p: Params, s: Solved, ctx: SolveContext) -> list[int]:
     return [f - 1 for f in s.answers["field"]]
+
+
+def _field_with(layers: list[dict[str, Any]], axis: int, jump_of: Any, extra: Any = lambda layer, axis: 0,
+                whole: bool = False) -> int:
+    """1 + the sum of each layer's (F - 1, or F if `whole`, plus `extra`) times `jump_of(i)`."""
+    return 1 + sum((layer["kernel"][axis] - (0 if whole else 1) + extra(layer, axis)) * jump_of(i)
+                   for i, layer in enumerate(layers))
+
+
+def _stride_product(layers: list[dict[str, Any]], start: int, stop: int) -> int:
+    out = 1
+    for layer in layers[start:stop]:
+        out *= layer["stride"]
+    return out
+
+
+@mistake("rf_full_filters", "Adds each filter's whole size $F_k$ (times the stride product) instead of $F_k - 1$.")
+def rf_full_filters(p: Params, s: Solved, ctx: SolveContext) -> list[int]:
+    layers = p["layers"]
+    return [_field_with(layers, a, lambda i: _stride_product(layers, 0, i), whole=True) for a in range(2)]
+
+
+@mistake("rf_padding_added", "Adds each layer's padding on both sides, $2P_k$ (times the stride product), as if "
+         "the padding widened the region.")
+def rf_padding_added(p: Params, s: Solved, ctx: SolveContext) -> list[int] | None:
+    layers = p["layers"]
+    if all(_padding(layer, a) == 0 for layer in layers for a in range(2)):
+        return None
+    return [_field_with(layers, a, lambda i: _stride_product(layers, 0, i), lambda layer, ax: 2 * _padding(layer, ax))
+            for a in range(2)]
+
+
+@mistake("rf_previous_stride_only", "Multiplies each layer's $F_k - 1$ by the previous layer's stride only, not by "
+         "the product of all the earlier strides.")
+def rf_previous_stride_only(p: Params, s: Solved, ctx: SolveContext) -> list[int]:
+    layers = p["layers"]
+    return [_field_with(layers, a, lambda i: layers[i - 1]["stride"] if i else 1) for a in range(2)]
+
+
+@mistake("rf_first_stride_left_out", "Starts the stride product at the second layer, leaving the first layer's "
+         "stride out (an off-by-one in the product's index).")
+def rf_first_stride_left_out(p: Params, s: Solved, ctx: SolveContext) -> list[int]:
+    layers = p["layers"]
+    return [_field_with(layers, a, lambda i: _stride_product(layers, 1, i)) for a in range(2)]

@@ -7,8 +7,9 @@ from typing import Any
 from .. import Reject, SolveContext, Solved, drawer, solver
 from ..checkers import checker, differences
 from ..common import out_size
+from ..effort import Work
 from ..handwork import layer_params, layer_shape
-from ...inputs.layers import ACTIVATIONS, LAYER_KEYS, Layer, module, window
+from ...inputs.layers import ACTIVATIONS, LAYER_KEYS, Layer, module, pair, window
 from ...models import Params
 
 
@@ -56,6 +57,39 @@ def _working(layer: Layer, shape: list[int]) -> str:
         parts.append(f"\\left\\lfloor \\frac{{{size} + 2\\cdot {p[axis]} - {k[axis]}}}{{{s[axis]}}} \\right\\rfloor + 1"
                      f" = {out_size(size, k[axis], s[axis], p[axis])}")
     return parts[0] if parts[0] == parts[1] else f"{parts[0]},\\quad {parts[1]}"
+
+
+def shape_work(work: Work, layer: Layer, shape: list[int]) -> None:
+    """The hand work of one layer's output shape from its input `shape`, as the working shows it:
+    a conv or pooling layer's (n + 2p − k)/s + 1 per axis (once when both axes are the same sum) and
+    a conv's channels read off; Flatten multiplies out the dimensions after the batch; a Linear
+    layer's features are read off; an activation keeps the shape (no work)."""
+    kind = layer["layer"]
+    if kind in ("Conv2d", "MaxPool2d", "AvgPool2d"):
+        k, s, p = window(layer)
+        sums = {(shape[-2 + a], k[a], s[a], p[a]) for a in range(2)}
+        for n, ka, sa, pa in sorted(sums):
+            numerator = work.add(work.add(n, work.mul(2, pa)), -ka)
+            work.div(numerator, sa)
+            work.add(numerator // sa, 1)
+        if kind == "Conv2d":
+            work.step()
+    elif kind == "Flatten":
+        size = shape[1] if len(shape) > 1 else 1
+        for dim in shape[2:]:
+            size = work.mul(size, dim)
+    elif kind == "Linear":
+        work.step()
+
+
+def count_work(work: Work, layer: Layer) -> None:
+    """The hand work of one layer's parameter count by the formula the solution writes:
+    in·out + out for a Linear layer, out·(in·k·k) + out for a Conv2d layer; nothing for the rest."""
+    if layer["layer"] == "Linear":
+        work.add(work.mul(layer["in"], layer["out"]), layer["out"])
+    elif layer["layer"] == "Conv2d":
+        kh, kw = pair(layer["kernel"])
+        work.add(work.mul(layer["out"], work.mul(work.mul(layer["in"], kh), kw)), layer["out"])
 
 
 def refusal(layer: Layer, shape: list[int]) -> str | None:
@@ -106,8 +140,17 @@ def layer_shapes(p: Params, ctx: SolveContext) -> Solved:
     rows, failure = formula_trace(p["input"], p["layers"])
     if failure:
         raise Reject(failure)
-    return Solved(answers={"shapes": [r["shape"] for r in rows], "final_shape": rows[-1]["shape"]},
-                  work={"trace": rows, "total_params": sum(r["params"] for r in rows)})
+    work = Work()   # each layer's output shape from the one before (shape_work)
+    for layer, before in zip(p["layers"], [p["input"]] + [r["shape"] for r in rows]):
+        shape_work(work, layer, before)
+    return Solved(answers={"shapes": [r["shape"] for r in rows], "final_shape": rows[-1]["shape"],
+                           "layer_shapes": layer_shape_map(p["layers"], rows)},   # the key's labels: layer names
+                  work={"trace": rows, "total_params": sum(r["params"] for r in rows)}, effort=work.total)
+
+
+def layer_shape_map(layers: list[Layer], rows: list[dict[str, Any]]) -> dict[str, list[int]]:
+    """Each layer's output shape under its name, in order (a graded response labels each by it)."""
+    return {layer["name"]: row["shape"] for layer, row in zip(layers, rows)}
 
 
 def _evenly(size: int, k: int, s: int, pad: int) -> bool:
@@ -158,5 +201,14 @@ def check_layer_shapes(p: Params, solved: Solved) -> list[str]:
         return [f"torch refuses a shape the solver accepted: {failure}"]
     problems = differences("shapes", solved.answers["shapes"], [r["shape"] for r in rows])
     problems += differences("final_shape", solved.answers["final_shape"], rows[-1]["shape"])
+    problems += _layer_map_problems("layer_shapes", solved.answers["layer_shapes"], p["layers"], rows)
     counts = [row["params"] for row in solved.work.get("trace", [])]
     return problems + differences("params per layer", counts, [r["params"] for r in rows])
+
+
+def _layer_map_problems(label: str, got: dict[str, Any], layers: list[Layer], rows: list[dict[str, Any]]) -> list[str]:
+    """A name → shape answer against torch's trace: the layers' names in order, each one's shape."""
+    names = [layer["name"] for layer in layers[:len(rows)]]
+    if list(got) != names:
+        return [f"{label}: solver names {list(got)}, the model's layers are {names}"]
+    return differences(label, list(got.values()), [r["shape"] for r in rows])

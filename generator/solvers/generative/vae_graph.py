@@ -5,6 +5,7 @@ import random
 
 from .. import SolveContext, Solved, drawer, solver
 from ..checkers import checker
+from ..effort import Work
 from ...models import Params
 
 Graph = dict[str, dict[str, list[str]]]
@@ -47,8 +48,10 @@ def vae_factorisation(p: Params, ctx: SolveContext) -> Solved:
         raise AssertionError("q must have one factor per latent variable")
     p_factors = [factor("p", n, g["p"][n]) for n in sorted(g["p"], key=lambda v: (v[0] != "z", v))]
     q_factors = [factor("q", n, g["q"][n]) for n in sorted(g["q"])]
+    work = Work()
+    work.step(len(p_factors) + len(q_factors))   # one step per factor written down
     return Solved(answers={"p_factors": p_factors, "q_factors": q_factors},
-                  work={"p_tex": " ".join(p_factors), "q_tex": " ".join(q_factors)})
+                  work={"p_tex": " ".join(p_factors), "q_tex": " ".join(q_factors)}, effort=work.total)
 
 
 # --- independent check (examgen check): the answers computed another way --------------------

@@ -6,6 +6,7 @@ from fractions import Fraction
 from .. import SolveContext, Solved, rule, solver
 from ..checkers import checker, differences, tensor64
 import math
+from ..effort import Work
 from ..mistakes import mistake
 from ...models import Params
 
@@ -25,9 +26,17 @@ def cross_entropy(p: Params, ctx: SolveContext) -> Solved:
     prob = Fraction(str(p["probs"][p["true_class"]]))
     exact = sympy.log(sympy.Rational(prob.denominator, prob.numerator))
     onehot = [1 if i == p["true_class"] else 0 for i in range(len(p["probs"]))]
+    work = Work()   # the worked solution's hand work:
+    work.step(len(onehot))    # the one-hot label, an entry each
+    work.step(1)              # picking the true class's term
+    work.step(1)              # -log p as log(1/p), the printed decimal's fraction turned over
+    work.step(FUNCTION_STEP)  # the log's value
     return Solved(answers={"loss": exact},
                   work={"p_true": p["probs"][p["true_class"]], "true_name": p["classes"][p["true_class"]],
-                        "onehot": onehot})
+                        "onehot": onehot}, effort=work.total)
+
+
+FUNCTION_STEP = 4   # one exp (log, sqrt) value by calculator or table, written to four figures
 
 
 # --- independent check (examgen check): the answers computed another way --------------------
@@ -80,3 +89,18 @@ def ce_one_minus(p: Params, s: Solved, ctx: SolveContext) -> float:
 def ce_binary(p: Params, s: Solved, ctx: SolveContext) -> float:
     others = [float(q) for i, q in enumerate(p["probs"]) if i != p["true_class"]]
     return -math.log(_p_true(p)) - sum(math.log(1 - q) for q in others)
+
+
+@mistake("ce_log2", "Uses $\\log_2$ (bits); the cross-entropy here is in nats ($\\ln$).")
+def ce_log2(p: Params, s: Solved, ctx: SolveContext) -> float:
+    return -math.log2(_p_true(p))
+
+
+@mistake("ce_no_log", "Forgets the logarithm: gives $1 / \\hat y_{\\text{true}}$ instead of $-\\ln \\hat y_{\\text{true}}$.")
+def ce_no_log(p: Params, s: Solved, ctx: SolveContext) -> float:
+    return 1 / _p_true(p)
+
+
+@mistake("ce_sign_dropped", "Drops the minus sign: gives $\\ln \\hat y_{\\text{true}}$, a negative loss.")
+def ce_sign_dropped(p: Params, s: Solved, ctx: SolveContext) -> float:
+    return math.log(_p_true(p))

@@ -4,6 +4,7 @@ from __future__ import annotations
 from .. import SolveContext, Solved, solver
 from ..checkers import checker, differences
 import math
+from ..effort import Work
 from ..mistakes import mistake
 from ...models import Params
 
@@ -28,7 +29,14 @@ def softmax_init_loss(p: Params, ctx: SolveContext) -> Solved:
     simulated = initial_loss_torch(p["classes"], p["std"], ctx)
     if abs(simulated - float(exact)) > 1e-2:
         raise AssertionError(f"simulated loss {simulated} is not close to ln C = {float(exact)}")
-    return Solved(answers={"loss": exact}, work={"simulated": round(simulated, 4), "uniform": sympy.Rational(1, p["classes"])})
+    work = Work()   # the worked solution's hand work:
+    work.step(1)              # the uniform probability 1/C
+    work.step(FUNCTION_STEP)  # ln C's value (the simulated epoch is the examiner's check, not the student's)
+    return Solved(answers={"loss": exact}, work={"simulated": round(simulated, 4), "uniform": sympy.Rational(1, p["classes"])},
+                  effort=work.total)
+
+
+FUNCTION_STEP = 4   # one exp (log, sqrt) value by calculator or table, written to four figures
 
 
 # --- independent check (examgen check): the answers computed another way --------------------
@@ -56,6 +64,24 @@ def init_probability(p: Params, s: Solved, ctx: SolveContext) -> float:
     return 1 / p["classes"]
 
 
-@mistake("init_wrong_classes", "Takes the loss of one wrong class, $-\\ln(1 - 1/C)$.")
-def init_wrong_classes(p: Params, s: Solved, ctx: SolveContext) -> float:
-    return -math.log(1 - 1 / p["classes"])
+@mistake("init_sign_dropped", "Drops the minus sign of the loss: gives $\\ln \\frac{1}{C} = -\\ln C$, a negative loss.")
+def init_sign_dropped(p: Params, s: Solved, ctx: SolveContext) -> float:
+    return math.log(1 / p["classes"])
+
+
+@mistake("init_every_class", "Adds $-\\ln \\frac{1}{C}$ over all $C$ classes instead of taking the true class "
+         "only: $C \\ln C$.")
+def init_every_class(p: Params, s: Solved, ctx: SolveContext) -> float:
+    return p["classes"] * math.log(p["classes"])
+
+
+@mistake("init_binary", "Uses the binary cross-entropy of every output, $-\\ln \\frac{1}{C} - (C - 1)\\ln\\big(1 - "
+         "\\frac{1}{C}\\big)$, as if each class had its own sigmoid.")
+def init_binary(p: Params, s: Solved, ctx: SolveContext) -> float:
+    c = p["classes"]
+    return math.log(c) - (c - 1) * math.log(1 - 1 / c)
+
+
+@mistake("init_no_log", "Forgets the logarithm: gives $1 / \\hat y = C$ instead of $-\\ln \\hat y = \\ln C$.")
+def init_no_log(p: Params, s: Solved, ctx: SolveContext) -> float:
+    return float(p["classes"])

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from .. import SolveContext, Solved, solver
 from ..checkers import checker, differences
+from ..effort import Work
 from ..handwork import layer_params
 from ...models import Params
 
@@ -22,7 +23,19 @@ def mlp_sigmoid_counts(p: Params, ctx: SolveContext) -> Solved:
     before, after = (sum(t.numel() for t in network(n, h, s).parameters()) for s in (False, True))
     if before != after or before != n * h + h + h + 1:
         raise AssertionError(f"parameter counts {before}, {after}")
-    return Solved(answers={"parameters": before}, work={"n_inputs": n, "n_v": n * h, "n_b": h, "n_w": h})
+    return Solved(answers={"parameters": before}, work={"n_inputs": n, "n_v": n * h, "n_b": h, "n_w": h},
+                  effort=sketch_effort(n, h))
+
+
+def sketch_effort(n: int, h: int) -> float:
+    """The hand work of the worked solution: (a) one step per unit drawn (n inputs, h hidden, one
+    output) and per connection (n h into the hidden layer, h out of it); (b) the count
+    n h + h + h + 1."""
+    work = Work()
+    work.step(n + h + 1)
+    work.step(n * h + h)
+    work.sum([work.mul(n, h), h, h, 1])
+    return work.total
 
 
 # --- independent check (examgen check): the answers computed another way --------------------

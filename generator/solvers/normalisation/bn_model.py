@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from .. import SolveContext, Solved, rule, solver
 from ..checkers import checker, differences
+from ..effort import Work
 from ...models import Params
 
 CONVS = ("conv1", "conv2", "conv3", "conv4")
@@ -70,8 +71,11 @@ def bn_model_answer(p: Params, ctx: SolveContext) -> Solved:
     out = model(x)
     plain = sum(t.numel() for t in build_model(p, batchnorm=False).parameters())
     total = sum(t.numel() for t in model.parameters())
+    work = Work()   # the answer's hand work: per convolution, its BatchNorm2d defined with the
+    work.step(2 * len(CONVS))   # channels read off it, and its call in forward changed
     return Solved(answers={"output_shape": list(out.shape), "bn_parameters": total - plain},
-                  work={"code": answer_code(p), "side": side(p["image_size"]), "plain_parameters": plain})
+                  work={"code": answer_code(p), "side": side(p["image_size"]), "plain_parameters": plain},
+                  effort=work.total)
 
 
 # --- independent check (examgen check): the answers computed another way --------------------

@@ -2,10 +2,12 @@
 from __future__ import annotations
 
 import random
+from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
 from .. import SolveContext, Solved, drawer, rule, solver
+from ..effort import Work
 from ..checkers import checker
 from ..checkers import differences
 from ..mistakes import mistake
@@ -34,13 +36,18 @@ def torch_rates(eta0: float, c: float, k: int, epochs: int) -> list[float]:
 
 @drawer("lr_step_epochs")
 def lr_step_epochs(rng: random.Random, params: Params) -> list[int]:
-    """Three epochs in the three steps after the first drop (steps 1, 2, 3 of the 4 K plotted):
-    one at a drop, one just before the next drop, one anywhere in its step, in a random order
-    of steps. None lies in step 0, whose rate is the given eta_0."""
+    """Three epochs in three different steps drawn from steps 1 to LAST_STEP (any three, in
+    increasing order): one at a drop, one just before the next drop, one anywhere in its step, the
+    three placements in a random order. None lies in step 0, whose rate is the given eta_0; step
+    LAST_STEP + 1 would need a seventh decimal (eta_0 has two, c^5 five)."""
     k = params["K"]
+    steps = sorted(rng.sample(range(1, LAST_STEP + 1), 3))
     offsets = [0, k - 1, rng.randint(1, k - 2)]
     rng.shuffle(offsets)
-    return [step * k + offset for step, offset in zip((1, 2, 3), offsets)]
+    return [step * k + offset for step, offset in zip(steps, offsets)]
+
+
+LAST_STEP = 4   # the latest step asked: its rate eta_0 c^4 still has at most six decimals
 
 
 @rule("lr_epochs_spread")
@@ -56,10 +63,31 @@ def lr_step_decay(p: Params, ctx: SolveContext) -> Solved:
     eta0, c, k = Fraction(str(p["eta0"])), Fraction(str(p["c"])), int(p["K"])
     horizon = 4 * k
     exact = [step_rate(eta0, c, k, t) for t in range(horizon)]
-    asked = [{"epoch": t, "drops": t // k, "rate": _dec(exact[t])} for t in p["epochs"]]
+    asked = [{"epoch": t, "drops": t // k, "rate": _dec(step_rate(eta0, c, k, t))} for t in p["epochs"]]  # may lie past the plot
     stairs = [(j * k, _dec(exact[j * k])) for j in range(4)] + [(horizon, _dec(exact[-1]))]
     return Solved(answers={"rates": [a["rate"] for a in asked]},
-                  work={"asked": asked, "stairs": stairs, "horizon": horizon, "ymax": _dec(eta0 * Fraction(11, 10))})
+                  work={"asked": asked, "stairs": stairs, "horizon": horizon, "ymax": _dec(eta0 * Fraction(11, 10))},
+                  effort=lr_step_effort(p))
+
+
+def lr_step_effort(p: Params) -> float:
+    """The solution's hand work: for each asked epoch, ⌊t/K⌋ found by comparing t with K, 2K, ...
+    (one comparison per drop, and one more), c to that power by repeated products and η0 times it;
+    for the sketch, the three lower levels (each the one before times c) and the drop epochs 2K, 3K."""
+    eta0, c, k = Decimal(str(p["eta0"])), Decimal(str(p["c"])), int(p["K"])
+    work = Work()
+    for t in p["epochs"]:
+        drops = t // k
+        work.compare(drops + 1)
+        power = Decimal(1)
+        for _ in range(drops):
+            power = work.mul(power, c)
+        work.mul(eta0, power)
+    level = eta0
+    for j in range(1, 4):
+        level = work.mul(level, c)
+        work.mul(j, k)
+    return work.total
 
 
 def _dec(x: Fraction) -> Any:
@@ -120,3 +148,39 @@ def lr_subtracted(p: Params, s: Solved, ctx: SolveContext) -> list[float] | None
     eta0, c = Fraction(str(p["eta0"])), Fraction(str(p["c"]))
     rates = [eta0 * (1 - (1 - c) * (t // int(p["K"]))) for t in p["epochs"]]
     return None if any(r <= 0 for r in rates) else [float(r) for r in rates]
+
+
+@mistake("lr_one_drop_only", "Applies the factor once, however many drops have passed: $\\eta_0 c$ for every "
+         "$t \\ge K$.")
+def lr_one_drop_only(p: Params, s: Solved, ctx: SolveContext) -> list[float] | None:
+    if all(t // int(p["K"]) <= 1 for t in p["epochs"]):
+        return None
+    return [float(p["eta0"]) * float(p["c"]) ** min(1, t // int(p["K"])) for t in p["epochs"]]
+
+
+@mistake("lr_times_drops", "Multiplies by $c \\lfloor t/K \\rfloor$ instead of raising $c$ to the power "
+         "$\\lfloor t/K \\rfloor$.")
+def lr_times_drops(p: Params, s: Solved, ctx: SolveContext) -> list[float]:
+    eta0, c = Fraction(str(p["eta0"])), Fraction(str(p["c"]))
+    return [float(eta0 * (c * (t // int(p["K"])) if t >= int(p["K"]) else 1)) for t in p["epochs"]]
+
+
+@mistake("lr_drop_one_late", "Lets each drop take effect one epoch late (the new rate from epoch $K + 1$): "
+         "$\\lfloor (t-1)/K \\rfloor$ drops.")
+def lr_drop_one_late(p: Params, s: Solved, ctx: SolveContext) -> list[float]:
+    return _rates(p, shift=-1)
+
+
+@mistake("lr_one_minus_c", "Multiplies by $1 - c$ at each drop, reading $c$ as the fraction taken off.")
+def lr_one_minus_c(p: Params, s: Solved, ctx: SolveContext) -> list[float] | None:
+    eta0, c = Fraction(str(p["eta0"])), Fraction(str(p["c"]))
+    if c == Fraction(1, 2):
+        return None
+    return [float(eta0 * (1 - c) ** (t // int(p["K"]))) for t in p["epochs"]]
+
+
+@mistake("lr_ceiling", "Rounds $t/K$ up instead of down, counting a drop for a step that has only begun: "
+         "$\\lceil t/K \\rceil$ drops.")
+def lr_ceiling(p: Params, s: Solved, ctx: SolveContext) -> list[float]:
+    eta0, c, k = Fraction(str(p["eta0"])), Fraction(str(p["c"])), int(p["K"])
+    return [float(eta0 * c ** -(-t // k)) for t in p["epochs"]]

@@ -1,9 +1,11 @@
 """Gradient descent with momentum on a quadratic: v ← μv − η∇f, θ ← θ + v; `examgen check` runs torch's SGD."""
 from __future__ import annotations
 
+from decimal import Decimal
 from fractions import Fraction
 
 from .. import Reject, SolveContext, Solved, solver
+from ..effort import Work
 from ..checkers import FD_TOL, central_difference, checker, differences
 from ..mistakes import mistake
 from ...models import Params
@@ -52,7 +54,23 @@ def momentum_quadratic(p: Params, ctx: SolveContext) -> Solved:
     if any(g == 0 for g in rows[0]["g"]):
         raise Reject("the start is already at the minimum along an axis")
     table = [{k: [float(x) for x in row[k]] for k in row} for row in rows]
-    return Solved(answers={"theta_final": table[-1]["theta"]}, work={"trace": table})
+    return Solved(answers={"theta_final": table[-1]["theta"]}, work={"trace": table},
+                  effort=momentum_effort(p))
+
+
+def momentum_effort(p: Params) -> float:
+    """The solution's hand work, per step and coordinate: ∇f_i = a_i(θ_i − c_i), a subtraction and a
+    product; v_i ← μv_i − η∇f_i, two products and a subtraction; θ_i ← θ_i + v_i, an addition."""
+    dec = lambda xs: [Decimal(str(x)) for x in xs]  # noqa: E731
+    curv, centre, theta = dec(p["curvature"]), dec(p["centre"]), dec(p["theta0"])
+    mu, eta = Decimal(str(p["mu"])), Decimal(str(p["lr"]))
+    work = Work()
+    v = [Decimal(0)] * len(theta)
+    for _ in range(p["steps"]):
+        g = [work.mul(a, work.add(t, -c)) for a, t, c in zip(curv, theta, centre)]
+        v = [work.add(work.mul(mu, vi), -work.mul(eta, gi)) for vi, gi in zip(v, g)]
+        theta = [work.add(t, vi) for t, vi in zip(theta, v)]
+    return work.total
 
 
 @checker("momentum_quadratic")
@@ -112,3 +130,43 @@ def momentum_average(p: Params, s: Solved, ctx: SolveContext) -> list[float]:
 @mistake("momentum_one_step", "Stops after the first update.")
 def momentum_one_step(p: Params, s: Solved, ctx: SolveContext) -> list[float]:
     return [float(x) for x in s.work["trace"][0]["theta"]]
+
+
+def _final(p: Params, mu: Fraction | None = None, steps: int | None = None, gradient: str = "fresh") -> list[float]:
+    """θ after the updates with one slip: another μ, another number of steps, or a gradient that is
+    `stale` (the start's, kept) or `doubled` (2a(θ − c))."""
+    frac = lambda xs: [Fraction(str(x)) for x in xs]  # noqa: E731
+    curv, centre, theta = frac(p["curvature"]), frac(p["centre"]), frac(p["theta0"])
+    mu = Fraction(str(p["mu"])) if mu is None else mu
+    eta = Fraction(str(p["lr"]))
+    v = [Fraction(0)] * len(theta)
+    first = _grad(curv, centre, theta)
+    for _ in range(p["steps"] if steps is None else steps):
+        g = first if gradient == "stale" else _grad(curv, centre, theta)
+        g = [2 * gi for gi in g] if gradient == "doubled" else g
+        v = [mu * vi - eta * gi for vi, gi in zip(v, g)]
+        theta = [t + vi for t, vi in zip(theta, v)]
+    return [float(t) for t in theta]
+
+
+@mistake("momentum_no_decay", "Leaves $\\mu$ out of the velocity update and keeps all of it: "
+         "$v \\leftarrow v - \\eta\\nabla f$ (as if $\\mu = 1$).")
+def momentum_no_decay(p: Params, s: Solved, ctx: SolveContext) -> list[float]:
+    return _final(p, mu=Fraction(1))
+
+
+@mistake("momentum_stale_gradient", "Keeps the gradient of the start for the second update instead of evaluating "
+         "$\\nabla f$ at the new $\\theta$.")
+def momentum_stale_gradient(p: Params, s: Solved, ctx: SolveContext) -> list[float]:
+    return _final(p, gradient="stale")
+
+
+@mistake("momentum_extra_step", "Carries out one update too many (counts the start as a step).")
+def momentum_extra_step(p: Params, s: Solved, ctx: SolveContext) -> list[float]:
+    return _final(p, steps=p["steps"] + 1)
+
+
+@mistake("momentum_gradient_doubled", "Differentiates as if $f$ had no $\\frac12$: "
+         "$\\nabla f = 2a_i(\\theta_i - c_i)$, twice the gradient.")
+def momentum_gradient_doubled(p: Params, s: Solved, ctx: SolveContext) -> list[float]:
+    return _final(p, gradient="doubled")

@@ -1,7 +1,10 @@
 """How the momentum parameter spreads weight over past gradients (for the 'which way' question)."""
 from __future__ import annotations
 
+from decimal import Decimal
+
 from .. import SolveContext, Solved, solver
+from ..effort import Work
 from ..checkers import checker, differences
 from ...models import Params
 
@@ -29,7 +32,20 @@ def momentum_recent_weight(p: Params, ctx: SolveContext) -> Solved:
         rows.append({"beta": b, "old": round(w[lag], 4), "memory": round(1 / (1 - b), 2),
                      "newest_share": round(w[0] / (1 / (1 - b)), 4)})
     direction = "decrease" if rows[1]["newest_share"] > rows[0]["newest_share"] else "increase"
-    return Solved(answers={"direction": direction}, work={"rows": rows})
+    return Solved(answers={"direction": direction}, work={"rows": rows}, effort=momentum_weight_effort(p))
+
+
+def momentum_weight_effort(p: Params) -> float:
+    """The table's hand work, for each β: the newest gradient's share 1 − β (a subtraction), the
+    memory 1/(1 − β) (a division) and the weight β^lag (one power value, 2 steps, weighed as a σ, exp,
+    ln or √ value is in backprop, rmsprop and autoencoder); then comparing the two shares."""
+    work = Work()
+    for b in (p["beta"], p["smaller"]):
+        share = work.add(1, -Decimal(str(b)))
+        work.div(1, share)
+        work.step(2)
+    work.compare(1)
+    return work.total
 
 
 # --- independent check (examgen check): the answers computed another way --------------------

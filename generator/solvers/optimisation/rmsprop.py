@@ -8,10 +8,12 @@ from __future__ import annotations
 import math
 import random
 import re
+from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
 from .. import SolveContext, Solved, drawer, solver
+from ..effort import Work
 from ..checkers import ROUNDED_TOL, checker, differences
 from ...models import Params
 
@@ -65,7 +67,42 @@ def rmsprop_update(p: Params, ctx: SolveContext) -> Solved:
     return Solved(answers={"update": update, "ema": [sympy.Rational(e.numerator, e.denominator) for e in ema],
                            "denominators": [round(float(d), 4) for d in denom]},
                   work={"weights": [float(w) for w in weights], "squares": squares,
-                        "update_decimal": [float(u) for u in update]})
+                        "update_decimal": [float(u) for u in update]},
+                  effort=rmsprop_effort(p, grads, [round(float(d), 4) for d in denom]))
+
+
+def rmsprop_effort(p: Params, grads: list[list[tuple[int, int]]], denominators: list[float]) -> float:
+    """The solution's hand work: the EMA weights (1 − α, α(1 − α), α²(1 − α)); each entry squared (an
+    integer's square a product, a √n's square read off, 1 step); in norm mode each gradient's two
+    squares added; each EMA as the weighted sum of its three squares; e + ε and its square root (2
+    steps, as a σ, exp, ln or √ value everywhere in backprop, optimisation and autoencoders); then
+    each entry of g_2 (a √n to four places, 2 steps) divided by its root to four places."""
+    alpha = Decimal(str(p["alpha"]))
+    work = Work()
+    rest = work.add(1, -alpha)
+    once = work.mul(alpha, rest)
+    weights = [work.mul(alpha, once), once, rest]
+    squares = []
+    for g in grads:
+        row = []
+        for _, sq in g:
+            root = math.isqrt(sq)
+            if root * root == sq:
+                row.append(work.mul(root, root))
+            else:
+                work.step(1)
+                row.append(sq)
+        squares.append([work.sum(row)] if p["mode"] == "norm" else row)
+    for column in zip(*squares):
+        work.add(work.dot(weights, list(column)), Decimal(str(p["epsilon"])))
+        work.step(2)
+    for i, (sign, sq) in enumerate(grads[-1]):
+        root = math.isqrt(sq)
+        if root * root != sq:
+            work.step(2)
+        value = Decimal(root) if root * root == sq else Decimal(str(round(math.sqrt(sq), 4)))
+        work.div(value, Decimal(str(denominators[0 if p["mode"] == "norm" else i])))
+    return work.total
 
 
 def torch_update(p: Params) -> list[float]:

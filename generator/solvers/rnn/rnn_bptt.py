@@ -3,10 +3,12 @@ whether gradients vanish or explode for a linear RNN (spectral radius of W_h).""
 from __future__ import annotations
 
 import random
+from decimal import Decimal
 from typing import Any
 
 from .. import Reject, SolveContext, Solved, drawer, solver
 from ..checkers import checker, differences
+from ..effort import Work
 import math
 from ...models import Params
 
@@ -78,15 +80,40 @@ def case_of(s: dict[str, Any]) -> str:
 def rnn_bptt_wh(rng: random.Random, params: Params, size: int = 3) -> dict[str, Any]:
     """A recurrent matrix with two-decimal entries, shown with its singular values to two places.
 
-    The case (explode, vanish, misleading largest singular value) is drawn first, each a third of
-    the time, then matrices until one shows it clearly (spectral radius at least 0.1 from 1)."""
-    want = rng.choice(CASES)
-    scale = {"explode": 1.5, "vanish": 0.6, "misleading": 1.0}[want]
+    The behaviour (explode, vanish) is drawn first, each half the time, then a matrix whose singular
+    values decide it by hand: every eigenvalue modulus lies between the smallest and the largest
+    singular value, so all of them at least 1 + MARGIN means explode and all at most 1 - MARGIN
+    vanish. (A largest singular value above 1 with a spectral radius below 1, the misleading case,
+    could only be decided from the eigenvalues of a 3x3 matrix, which the question does not give.)
+    The matrix is U diag(s) V^T for random orthogonal U, V, rounded to two decimals."""
+    want = rng.choice(("explode", "vanish"))
+    low, high = (1 + SV_MARGIN + 0.05, 2.0) if want == "explode" else (0.2, 1 - SV_MARGIN - 0.05)
     while True:
-        W = [[round(rng.uniform(-scale, scale), 2) for _ in range(size)] for _ in range(size)]
+        sv = sorted((rng.uniform(low, high) for _ in range(size)), reverse=True)
+        U, V = _orthogonal(rng, size), _orthogonal(rng, size)
+        W = [[round(sum(U[i][k] * sv[k] * V[j][k] for k in range(size)), 2) for j in range(size)] for i in range(size)]
         s = spectra(W)
-        if case_of(s) == want and abs(s["radius"] - 1) >= 0.1 and s["singular_values"][-1] >= 0.01:
-            return {"matrix": W, "singular_values": [round(v, 2) for v in s["singular_values"]]}
+        shown = s["singular_values"]
+        decided = shown[-1] >= 1 + SV_MARGIN if want == "explode" else shown[0] <= 1 - SV_MARGIN
+        if decided and case_of(s) == want and abs(s["radius"] - 1) >= 0.1:
+            return {"matrix": W, "singular_values": [round(v, 2) for v in shown]}
+
+
+SV_MARGIN = 0.1   # the singular values keep this far from 1, so their two-decimal values decide
+
+
+def _orthogonal(rng: random.Random, size: int) -> list[list[float]]:
+    """A random orthogonal matrix: Gram-Schmidt on Gaussian columns (returned as rows of columns' entries)."""
+    cols: list[list[float]] = []
+    while len(cols) < size:
+        v = [rng.gauss(0, 1) for _ in range(size)]
+        for c in cols:
+            dot = sum(a * b for a, b in zip(v, c))
+            v = [a - dot * b for a, b in zip(v, c)]
+        norm = math.sqrt(sum(a * a for a in v))
+        if norm > 1e-6:
+            cols.append([a / norm for a in v])
+    return [[cols[k][i] for k in range(size)] for i in range(size)]
 
 
 @solver("rnn_bptt")
@@ -104,7 +131,33 @@ def rnn_bptt(p: Params, ctx: SolveContext) -> Solved:
     return Solved(answers={"behaviour": verdict, "radius": round(s["radius"], 4),
                            "singular_values": [round(v, 4) for v in s["singular_values"]]},
                   work={"terms": expanded_tex(p["T"]), "eig_moduli": [round(v, 4) for v in s["eig_moduli"]],
-                        "shown_ok": shown_ok, "misleading": misleading, "case": case})
+                        "shown_ok": shown_ok, "misleading": misleading, "case": case},
+                  effort=bptt_effort(p["T"], p["W_h"]["matrix"]))
+
+
+FUNCTION_STEP = 4   # one exp (log, sqrt) value by calculator or table, written to four figures
+
+
+def bptt_effort(T: int, W: list[list[float]]) -> float:
+    """The hand work of the worked solution. Part i: one step per factor written in the T expanded
+    terms (each D_k, W_h^T, dL/dh_T and x_t^T: T^2 + 2T). Part ii: the characteristic polynomial
+    of W_h from its two-decimal entries (trace, principal 2x2 minors, determinant by the first
+    row, exactly), a root of it per eigenvalue and its modulus (FUNCTION_STEP each), the largest
+    modulus, and the radius and the largest singular value compared with 1."""
+    work = Work()
+    work.step(sum(2 * (T - t) + 3 for t in range(1, T + 1)))
+    (a, b, c), (d, e, f), (g, h, i) = [[Decimal(str(v)) for v in row] for row in W]
+    work.sum([a, e, i])                                        # the trace
+    minor_a = work.add(work.mul(e, i), -work.mul(f, h))        # ei - fh
+    minor_b = work.add(work.mul(d, i), -work.mul(f, g))        # di - fg
+    minor_c = work.add(work.mul(d, h), -work.mul(e, g))        # dh - eg
+    work.sum([work.add(work.mul(a, e), -work.mul(b, d)),       # the principal minors' sum
+              work.add(work.mul(a, i), -work.mul(c, g)), minor_a])
+    work.sum([work.mul(a, minor_a), -work.mul(b, minor_b), work.mul(c, minor_c)])   # the determinant
+    work.step(2 * FUNCTION_STEP * len(W))                      # each eigenvalue and its modulus
+    work.compare(len(W) - 1)                                   # the spectral radius
+    work.compare(2)                                            # rho and sigma_max against 1
+    return work.total
 
 
 # --- independent check (examgen check): the answers computed another way --------------------

@@ -5,6 +5,7 @@ import random
 
 from .. import SolveContext, Solved, drawer, rule, solver
 from ..checkers import checker
+from ..effort import Work
 from ...models import Params
 
 
@@ -58,7 +59,20 @@ def threshold_rnn_latch(p: Params, ctx: SolveContext) -> Solved:
         raise AssertionError(f"weights {p['weights']} give {produced}, the latch needs {expected}")
     return Solved(answers={"output": produced},
                   work={"trace": [{"x": x, "h": h, "y": int(y)} for x, h, y in rows],
-                        "constraints": [text for text, _ in latch_constraints(p["weights"])]})
+                        "constraints": [text for text, _ in latch_constraints(p["weights"])]},
+                  effort=latch_effort(p["weights"], len(rows)))
+
+
+def latch_effort(w: dict[str, float], steps: int) -> float:
+    """The hand work of the worked solution: each condition checked on the chosen weights (its sum,
+    then a comparison), and one step per unit update of the trace (its h_t and y_t)."""
+    work = Work()
+    work.add(w["w3"], w["b3"])
+    work.add(w["w2"], w["b2"])
+    work.add(w["w1"], w["b2"])
+    work.compare(len(latch_constraints(w)))
+    work.step(steps)
+    return work.total
 
 
 @checker("threshold_rnn_latch")

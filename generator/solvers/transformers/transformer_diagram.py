@@ -5,6 +5,7 @@ import random
 
 from .. import SolveContext, Solved, drawer, rule, solver
 from ..checkers import checker
+from ..effort import Work
 from ...models import Params
 
 # box id → component name, as drawn in templates (encoder then decoder, bottom to top)
@@ -34,8 +35,10 @@ def transformer_blanks_known(p: Params) -> bool:
 
 @solver("transformer_blank_key")
 def transformer_blank_key(p: Params, ctx: SolveContext) -> Solved:
-    """The component each numbered blank stands for."""
-    return Solved(answers={"key": [BOXES[b] for b in p["blanks"]]})
+    """The component each numbered blank stands for; one step (a look-up) per blank named."""
+    work = Work()
+    work.step(len(p["blanks"]))
+    return Solved(answers={"key": [BOXES[b] for b in p["blanks"]]}, effort=work.total)
 
 
 @checker("transformer_blank_key")
