@@ -1,6 +1,7 @@
 """Load and validate the question bank: one YAML file per question family, its name the id."""
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass, replace
 from functools import lru_cache
@@ -11,8 +12,10 @@ from .inputs.domains import check_domain
 from .errors import BankError
 from .models import MarkingPoint, Option, Part, Preset, Source, Template
 from .inputs.paths import bank_dir
+from .inputs.response import parse_response
 from .inputs.schema import Problems, check_marks, expect, is_slug, one_of, unknown_keys
 from .solvers import RULES, SOLVERS, load_all
+from .safety.texguard import without_listings
 from .safety.yamlsafe import read_yaml
 
 KINDS = ("numeric", "symbolic", "multiple-choice", "short-answer", "essay", "code")
@@ -20,13 +23,17 @@ PAPERS = ("glasgow-compsci5103-2023", "imperial-comp70010-2023", "oslo-in5400-20
           "oslo-inf5860-2019", "fast-cs4045", "original")
 TOP_KEYS = {"id", "title", "topics", "kind", "source", "also_in", "params", "rules", "solver",
             "presets", "question", "solution", "marks", "answer", "parts", "options", "draw",
-            "shuffle", "multiple", "space", "answers", "degenerate", "balance", "mistakes", "marking"}
+            "shuffle", "multiple", "space", "answers", "degenerate", "balance", "mistakes", "marking",
+            "effort", "response", "alt"}
 PART_KEYS = {"label", "marks", "question", "solution", "answer", "options", "draw", "shuffle",
-             "multiple", "space", "when", "marking"}
+             "multiple", "space", "when", "marking", "response"}
 
 
 JINJA_TAGS = re.compile(r"<%.*?%>|<<.*?>>|<#.*?#>", re.S)
 BARE_PERCENT = re.compile(r"(?<!\\)%(.*)")
+
+
+PART_LABEL = re.compile(r"[a-z0-9]{1,8}")   # names files, ids and AMC question names
 
 
 def check_comments(problems: Problems, text: Any, where: str) -> None:
@@ -35,7 +42,7 @@ def check_comments(problems: Problems, text: Any, where: str) -> None:
     A % that ends a line (LaTeX's way to join lines, common in TikZ) hides nothing and is kept."""
     if not isinstance(text, str):
         return
-    latex = JINJA_TAGS.sub(lambda m: "\n" * m.group().count("\n"), text)
+    latex = JINJA_TAGS.sub(lambda m: "\n" * m.group().count("\n"), without_listings(text))
     for number, line in enumerate(latex.splitlines(), 1):
         found = BARE_PERCENT.search(line)
         if found and found.group(1).strip():
@@ -118,11 +125,12 @@ def _part(problems: Problems, data: dict, where: str, label: str | None) -> Part
         problems.add(f"{where}.draw", f"draws {draw} of only {len(options)} options")
     when = expect(problems, data, "when", str, where, required=False)
     marking = _marking(problems, data.get("marking"), marks, f"{where}.marking" if where else "marking")
+    response = parse_response(problems, data.get("response"), where, marks, bool(options))
     if marks is None or question is None:
         return None
     return Part(label, float(marks), question, solution, answer or "<< correct >>", options, draw,
                 bool(data.get("shuffle", True)), multiple, str(data["space"]) if "space" in data else None, when,
-                marking)
+                marking, response)
 
 
 def _parts(problems: Problems, data: dict) -> tuple[Part, ...]:
@@ -141,7 +149,10 @@ def _parts(problems: Problems, data: dict) -> tuple[Part, ...]:
             problems.add(f"parts[{i}]", "expected a mapping")
             continue
         unknown_keys(problems, item, PART_KEYS, f"parts[{i}]")
-        part = _part(problems, item, f"parts[{i}]", str(item.get("label", chr(97 + i))))
+        label = str(item.get("label", chr(97 + i)))
+        if not PART_LABEL.fullmatch(label):
+            problems.add(f"parts[{i}].label", f"{label[:40]!r}: a part label is 1 to 8 lowercase letters or digits (a, b, ii)")
+        part = _part(problems, item, f"parts[{i}]", label)
         out.append(part) if part else None
     return tuple(out)
 
@@ -202,13 +213,13 @@ def _no_solver(name: str, untrusted: Path | None) -> str:
     if untrusted is None:
         return f"no solver named {name!r}"
     return (f"no built-in solver named {name!r}; {untrusted} is Python code, loaded only with "
-            f"--trust-bank-code")
+            f"--trust-bank-code {untrusted.parent}")
 
 
 def parse_template(path: Path, data: Any, untrusted: Path | None = None) -> Template:
     """Validate one template file and build it; every problem is reported at once.
 
-    `untrusted` is the bank folder's solvers.py when it was not loaded (no --trust-bank-code)."""
+    `untrusted` is the bank folder's solvers.py when it was not loaded (the folder is not trusted)."""
     problems = Problems(str(path))
     if not isinstance(data, dict):
         raise BankError(f"{path}: expected a mapping of template fields")
@@ -239,13 +250,62 @@ def parse_template(path: Path, data: Any, untrusted: Path | None = None) -> Temp
     stem_solution = expect(problems, data, "solution", str, required=False) if "parts" in data else ""
     parts = _with_expression_working(_parts(problems, data), exprs)
     quality = _quality(problems, data, parts)
+    effort = _effort(problems, data, solver or (exprs and "answers"))
     check_comments(problems, stem, "question")
     check_comments(problems, stem_solution, "solution")
+    alt = _alt(problems, data.get("alt"), [stem or "", *(p.question for p in parts)])
     if problems:
         raise BankError(problems.message())
     return Template(tid, title, tuple(map(str, topics)), kind, source, params, tuple(rules), solver,
                     presets, stem or "", parts, path, tuple(s for s in also if s), stem_solution or "",
-                    exprs, **quality)
+                    exprs, effort=effort, alt=alt, **quality)
+
+
+FIGURE = re.compile(r"\\begin\s*\{tikzpicture\}")
+ALT_NOT_PLAIN = re.compile(r"[\\$%]")
+
+
+def figure_count(text: str) -> int:
+    """The figures (tikzpictures) a piece of bank text draws; listings only print the words."""
+    return len(FIGURE.findall(without_listings(text)))
+
+
+def _alt(problems: Problems, data: Any, questions: list[str]) -> tuple[str, ...]:
+    """`alt:` what each figure of the question (stem and parts, not solutions) shows, one plain-text
+    string per tikzpicture in text order: the screen exports' picture descriptions. Jinja may
+    fill in parameters; LaTeX may not (a screen reader reads it as it stands)."""
+    figures = sum(figure_count(q) for q in questions)
+    if data is None:
+        if figures:
+            problems.add("alt", f"the question draws {figures} figure{'s' if figures > 1 else ''}: give "
+                                "`alt:`, a list of what each shows (for screen readers), in text order")
+        return ()
+    if not isinstance(data, list) or not all(isinstance(a, str) and a.strip() for a in data):
+        problems.add("alt", "expected a list of non-empty strings, one per figure of the question")
+        return ()
+    for i, text in enumerate(data):
+        found = ALT_NOT_PLAIN.search(JINJA_TAGS.sub("", text))
+        if found:
+            problems.add(f"alt[{i}]", f"{found.group()!r}: alt text is plain text, read aloud as it stands "
+                                      "(no LaTeX: write x·y, not $x\\cdot y$; 'per cent', not %)")
+    if len(data) != figures:
+        problems.add("alt", f"{len(data)} alt text{'s' if len(data) != 1 else ''} for the {figures} "
+                            f"figure{'s' if figures != 1 else ''} (tikzpictures) of the question")
+    return tuple(data)
+
+
+def _effort(problems: Problems, data: dict, computed: str | None) -> float | None:
+    """The family's median effort (solvers/effort.py): a positive number, for a computed family."""
+    if "effort" not in data:
+        return None
+    value = data["effort"]
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value < 1e6:
+        problems.add("effort", f"expected a positive number (the family's median effort), got {str(value)[:40]!r}")
+        return None
+    if not computed:
+        problems.add("effort", "only a family with a solver or answer expressions has an effort")
+        return None
+    return float(value)
 
 
 def _quality(problems: Problems, data: dict, parts: tuple[Part, ...]) -> dict[str, Any]:
@@ -273,10 +333,21 @@ def load_template_file(path: Path, untrusted: Path | None = None) -> Template:
 @dataclass(frozen=True)
 class Banks:
     """Which banks to read: the built-in one plus the instructor's folders (`--bank DIR`), and
-    whether a folder's `solvers.py` may run (`--trust-bank-code`)."""
+    which of those folders' `solvers.py` may run (`--trust-bank-code DIR`, naming each folder)."""
 
     folders: tuple[Path, ...] = ()
-    trust_code: bool = False
+    trusted: tuple[Path, ...] = ()
+
+    def trusts(self, root: Path) -> bool:
+        return root.resolve() in {p.resolve() for p in self.trusted}
+
+    def check(self) -> None:
+        """Trust covers only folders that are read: a --trust-bank-code DIR must be a --bank DIR."""
+        read = {p.resolve() for p in self.folders}
+        for folder in self.trusted:
+            if folder.resolve() not in read:
+                raise BankError(f"--trust-bank-code {folder}: not one of the --bank folders; trust names "
+                                "the folder whose solvers.py may run")
 
 
 @lru_cache(maxsize=8)
@@ -285,19 +356,49 @@ def load_bank(banks: Banks | None = None) -> dict[str, Template]:
 
     An id defined twice, in one folder or across folders, is an error naming both files."""
     banks = banks or Banks()
+    banks.check()
     bank: dict[str, Template] = {}
     for root in (bank_dir(), *banks.folders):
         if not root.is_dir():
             raise BankError(f"{root}: bank folder not found")
-        untrusted = _bank_code(root, banks.trust_code)
-        for path in sorted(root.rglob("*.yaml")):
-            if "exams" in path.relative_to(root).parts:
-                continue
+        untrusted = _bank_code(root, banks.trusts(root))
+        for path in bank_files(root):
             template = load_template_file(path, untrusted)
             if template.id in bank:
                 raise BankError(f"{path}: id {template.id!r} is also used by {bank[template.id].path}")
             bank[template.id] = template
     return bank
+
+
+def bank_files(root: Path) -> list[Path]:
+    """Every template file (*.yaml) under a bank folder, `exams` folders (exam specs) apart, in
+    path order. Nothing is followed through a symbolic link: a link named *.yaml, or one that leads
+    to a folder, is an error naming it (its templates would otherwise be read from outside the bank,
+    or silently left out); other links are not bank files and are passed over. Each file is then
+    opened by read_yaml, which refuses a link, a FIFO or a device put there meanwhile."""
+    found: list[Path] = []
+    folders = [root]
+    while folders:
+        folder = folders.pop()
+        try:
+            with os.scandir(folder) as listing:
+                entries = sorted(listing, key=lambda e: e.name)
+        except OSError as err:
+            raise BankError(f"{folder}: cannot list the bank folder ({err.strerror})") from None
+        for entry in entries:
+            path = Path(entry.path)
+            if entry.name == "exams":
+                continue
+            if entry.is_symlink():
+                if entry.name.endswith(".yaml") or path.is_dir():
+                    raise BankError(f"{path}: is a symbolic link; a bank folder's templates and folders "
+                                    "must be real files and folders inside it (copy them in, or pass "
+                                    "the other folder with --bank)")
+            elif entry.is_dir(follow_symlinks=False):
+                folders.append(path)
+            elif entry.name.endswith(".yaml"):
+                found.append(path)
+    return sorted(found)
 
 
 def _bank_code(root: Path, trusted: bool) -> Path | None:

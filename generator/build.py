@@ -8,14 +8,14 @@ from pathlib import Path
 from typing import Callable, Iterable, Iterator, Protocol
 
 from .bank import Banks, load_bank
-from .codes import exam_code
+from .codes import exam_code, load_code_key
 from .compile import Job, compile_all, fed_time_limit, pdflatex, resume, stop_all, tex_tree
 from .tex.fmtcache import cached_format
 from .tex.document import Page, document_context, page_for
 from .errors import LatexError, SpecError
-from .write.answer_key import write_answer_key
+from .write.answer_key import answer_key_json
 from .models import ExamSpec, Instance, Pick, Student, Template, Variant, variant_digits, variant_name
-from .pick import pick_questions
+from .pick import check_draws, pick_questions
 from .tex.feed import Feed
 from .render import render_document, render_section, stream_document
 from .inputs.roster import load_roster
@@ -55,6 +55,8 @@ class BuildOptions:
     roster: Path | None = None       # one variant per student (overrides `variants`)
     preamble_format: bool = True     # precompile the shared preamble (fmtcache.cached_format)
     banks: Banks = field(default_factory=Banks)  # --bank folders and --trust-bank-code
+    force: bool = False              # replace OUT/<id>-seed<N> even if examgen did not write it
+    code_key: Path | None = None     # the course key for exam codes (default: the user's own, codes.py)
 
 
 @dataclass
@@ -75,20 +77,28 @@ def build(options: BuildOptions, reporter: Reporter | None = None) -> BuildResul
     reporter = reporter or Quiet()
     spec = load_spec(options.spec)
     students = load_roster(options.roster) if options.roster else None
+    code_key = load_code_key(options.code_key)
     bank = load_bank(options.banks)
+    check_draws(spec, bank)     # every draw can be met, before any TeX runs
     ctx = make_context(options.device)
     pdflatex()  # fail before any work if TeX is missing
     count = len(students) if students else options.variants
     bundled = students is not None or count > 1
     final = Path(options.out) / f"{spec.id}-seed{options.seed}"
-    with staging(final) as stage, ThreadPoolExecutor(max_workers=3) as background:
+    outputs: set[Path] = set()   # what is published: nothing a TeX run wrote besides its PDF
+    with staging(final, outputs, options.force) as stage, ThreadPoolExecutor(max_workers=3) as background:
         fmt = background.submit(dump_preamble, stage) if options.preamble_format else None
         background.submit(tex_tree)  # kpsewhich, once, before the first run's reads are checked
-        sampled = sample_each(spec, bank, options.seed, count, ctx, reporter, options.as_printed, students)
+        sampled = sample_each(spec, bank, options.seed, count, ctx, reporter, options.as_printed, students,
+                              code_key.secret)
+        key: list[str] = []
         variants, jobs, documents = compile_while_sampling(
-            sampled, Documents(spec, options.seed, count, stage, bundled),
+            sampled, Documents(spec, options.seed, count, stage, bundled, options.as_printed),
             lambda: fmt.result() if fmt else None, options.jobs, reporter, background,
-            then=lambda done: write_answer_key(stage / "answer-key.json", spec, options.seed, done))
+            then=lambda done: key.append(answer_key_json(spec, options.seed, done)))
+        # written once every TeX run has ended, so no document can have written over it
+        (stage / "answer-key.json").write_text(key[0], encoding="utf-8")
+        outputs.update([*documents, *(j.tex for j in jobs), stage / "answer-key.json"])
         logs = read_logs(jobs)  # page ranges, the format and aux files go at publishing (keep_outputs)
     return BuildResult(final, [final / d.relative_to(stage) for d in documents], variants, logs)
 
@@ -130,7 +140,8 @@ def compile_while_sampling(sampled: Iterator[Variant], docs: Documents, fmt: Cal
         feeds, jobs = docs.fed()
     except OSError:   # no named pipes on this file system: sample everything, then compile the files
         variants.extend(sampled)
-        jobs = write_sources(docs.spec, docs.seed, [page_for(docs.spec, v) for v in variants], docs.stage, docs.bundled)
+        jobs = write_sources(docs.spec, docs.seed, [page_for(docs.spec, v) for v in variants], docs.stage,
+                             docs.bundled, docs.as_printed)
         then(variants)
         reporter.start("Compiling", len(jobs))
         return (variants, *compile_documents(jobs, fmt(), workers, reporter, split))
@@ -202,22 +213,24 @@ def split_variants(variants: list[Variant]) -> Callable[[Path], list[Path]]:
 
 def sample_variants(spec: ExamSpec, bank: dict[str, Template], seed: int, count: int,
                     ctx: SolveContext, reporter: Reporter, as_printed: bool = False,
-                    students: list[Student] | None = None) -> list[Variant]:
+                    students: list[Student] | None = None, code_key: bytes | None = None) -> list[Variant]:
     """Pick, sample and solve every variant, each question from its own derived generator; with a
     roster, variant k is student k's paper."""
-    return list(sample_each(spec, bank, seed, count, ctx, reporter, as_printed, students))
+    return list(sample_each(spec, bank, seed, count, ctx, reporter, as_printed, students, code_key))
 
 
 def sample_each(spec: ExamSpec, bank: dict[str, Template], seed: int, count: int, ctx: SolveContext,
-                reporter: Reporter, as_printed: bool = False, students: list[Student] | None = None
-                ) -> Iterator[Variant]:
-    """sample_variants one variant at a time (variant k is student k's with a roster)."""
+                reporter: Reporter, as_printed: bool = False, students: list[Student] | None = None,
+                code_key: bytes | None = None) -> Iterator[Variant]:
+    """sample_variants one variant at a time (variant k is student k's with a roster). Codes are
+    keyed by `code_key` (default: the user's own course key)."""
+    secret = code_key if code_key is not None else load_code_key().secret
     reporter.start("Sampling", count)
     seen: dict[str, set[str]] = {}
     for number in range(1, count + 1):
         picks = pick_questions(spec, bank, seed, number, as_printed)
         instances = [[_instance(p, seed, number, ctx, seen) for p in section] for section in picks]
-        variant = Variant(number, instances, code=exam_code(spec.id, seed, number),
+        variant = Variant(number, instances, code=exam_code(secret, spec.id, seed, number, as_printed),
                           student=students[number - 1] if students else None)
         variant.sections = [render_section(s.title, s.intro, inst, pk)
                             for s, inst, pk in zip(spec.sections, instances, picks)]
@@ -252,6 +265,7 @@ class Documents:
     count: int
     stage: Path
     bundled: bool
+    as_printed: bool = False
 
     def sources(self) -> list[tuple[Path, str, str, dict]]:
         """(.tex path, label, template, context without the variants) of each document."""
@@ -260,7 +274,8 @@ class Documents:
         papers = [(self.stage / f"{name}.tex", f"{self.spec.id} {name}", "paper.tex.j2",
                    {**common, "solutions": solutions}) for name, solutions in zip(names, (False, True))]
         return papers + [(self.stage / "answer-key.tex", f"{self.spec.id} answer key", "answer-key.tex.j2",
-                          {**common, "count": self.count, "digits": partial(variant_digits, count=self.count)})]
+                          {**common, "count": self.count, "digits": partial(variant_digits, count=self.count),
+                           "as_printed": self.as_printed})]
 
     def fed(self) -> tuple[list[Feed], list[Job]]:
         """A feed for each document (its thread renders the variants as they come), and the
@@ -284,10 +299,11 @@ def _stream(template: str, context: dict, variants: Iterable[Page]) -> Iterator[
     return stream_document(template, variants=variants, **context)
 
 
-def write_sources(spec: ExamSpec, seed: int, pages: list[Page], stage: Path, bundled: bool) -> list[Job]:
+def write_sources(spec: ExamSpec, seed: int, pages: list[Page], stage: Path, bundled: bool,
+                  as_printed: bool = False) -> list[Job]:
     """Render the exam, solutions and answer-key .tex files whole; return their compile jobs."""
     jobs = []
-    for path, label, template, context in Documents(spec, seed, len(pages), stage, bundled).sources():
+    for path, label, template, context in Documents(spec, seed, len(pages), stage, bundled, as_printed).sources():
         path.write_text(render_document(template, variants=pages, **context), encoding="utf-8")
         jobs.append(Job(path, label))
     return jobs

@@ -47,7 +47,11 @@ app = typer.Typer(add_completion=False, no_args_is_help=True, cls=OneLineUsageEr
                   help="Generate exam variants from a bank of deep-learning question templates.")
 
 BANK_OPTION = typer.Option([], "--bank", metavar="DIR", help="Also read templates and specs from this folder (repeatable).")
-TRUST_OPTION = typer.Option(False, "--trust-bank-code", help="Run the solvers.py of --bank folders (it is code).")
+CODE_KEY_OPTION = typer.Option(None, "--code-key", metavar="FILE", help="Course key for exam codes "
+                               "(default: ~/.config/examgen/code-key, made on first use).")
+FORCE_OPTION = typer.Option(False, "--force", help="Replace the output folder even if examgen did not write it.")
+TRUST_OPTION = typer.Option([], "--trust-bank-code", metavar="DIR",
+                            help="Run the solvers.py of this --bank folder (it is code; repeatable).")
 
 
 def _version(show: bool) -> None:
@@ -67,10 +71,21 @@ def options(version: bool = typer.Option(False, "--version", callback=_version, 
     """Generate exam variants from a bank of deep-learning question templates."""
 
 
-def _banks(folders: list[Path], trust: bool) -> "Banks":  # noqa: F821
+def _banks(folders: list[Path], trust: list[Path]) -> "Banks":  # noqa: F821
     from .bank import Banks
 
-    return Banks(tuple(folders), trust)
+    return Banks(tuple(folders), tuple(trust))
+
+
+def _course_key(path: Optional[Path]) -> Path:
+    """The course key's file (codes.py); the first time, made and announced in one line."""
+    from .codes import load_code_key
+
+    key = load_code_key(path)
+    if key.created:
+        typer.echo(f"examgen: made a course key for exam codes in {key.path} (keep it private; share it "
+                   "with your course team as --code-key FILE: the same key gives the same codes)", err=True)
+    return key.path
 
 
 def fail(message: str, code: int = 1) -> None:
@@ -106,9 +121,11 @@ def build(
     as_printed: bool = typer.Option(False, "--as-printed",
                                     help="Use the seed paper's own values where a template has them."),
     bank: list[Path] = BANK_OPTION,
-    trust: bool = TRUST_OPTION,
+    trust: list[Path] = TRUST_OPTION,
     roster: Optional[Path] = typer.Option(None, "--roster", help="Students CSV (id,name): one variant each, "
                                           "named on the cover; PDFs in students/<id>/ (overrides --variants)."),
+    force: bool = FORCE_OPTION,
+    code_key: Optional[Path] = CODE_KEY_OPTION,
 ) -> None:
     """Build exam, solutions and answer-key PDFs for SEED into OUT/<exam-id>-seed<SEED>/."""
     from .build import BuildOptions, build as run_build
@@ -117,7 +134,7 @@ def build(
     from .write.publish import stop_on_signals
 
     options = BuildOptions(spec or default_spec(), seed, variants, out, jobs, device, as_printed, roster,
-                           banks=_banks(bank, trust))
+                           banks=_banks(bank, trust), force=force, code_key=_course_key(code_key))
     with stop_on_signals(), BarReporter() as reporter:
         result = run_build(options, reporter)
     typer.echo(f"built {len(result.documents)} PDFs in {result.folder}")
@@ -128,21 +145,25 @@ def build(
 def export(
     spec: Optional[Path] = typer.Argument(None, help="Exam spec YAML (default: bank/exams/default.yaml)."),
     seed: int = typer.Option(..., "--seed", help="Exam seed: the same seed gives the same variants as `build`."),
-    fmt: str = typer.Option(..., "--format", help="moodle, qti, amc, csv, json or html."),
+    fmt: str = typer.Option(..., "--format", help="moodle, qti, canvas, amc, csv, json or html."),
     variants: int = typer.Option(1, "--variants", min=1, max=999, help="How many variants."),
     roster: Optional[Path] = typer.Option(None, "--roster", help="CSV of students (id,name): one variant each."),
     out: Path = typer.Option(Path("output"), "--out", help="Output folder."),
     device: str = typer.Option("cpu", "--device", help="Torch device for solvers: cpu, cuda or auto."),
     bank: list[Path] = BANK_OPTION,
-    trust: bool = TRUST_OPTION,
+    trust: list[Path] = TRUST_OPTION,
+    force: bool = FORCE_OPTION,
+    code_key: Optional[Path] = CODE_KEY_OPTION,
 ) -> None:
     """Export the variants for an LMS, a scanner or graders into OUT/<exam-id>-seed<SEED>-<FORMAT>/."""
     from .export.run import ExportOptions, export as run_export
     from .inputs.paths import default_spec
     from .commands.progress import BarReporter
+    from .write.publish import stop_on_signals
 
-    options = ExportOptions(spec or default_spec(), seed, fmt, variants, out, roster, device, _banks(bank, trust))
-    with BarReporter() as reporter:
+    options = ExportOptions(spec or default_spec(), seed, fmt, variants, out, roster, device, _banks(bank, trust),
+                            force, _course_key(code_key))
+    with stop_on_signals(), BarReporter() as reporter:   # SIGTERM removes the staging folder too
         result = run_export(options, reporter)
     typer.echo(f"exported {len(result.files)} file(s) in {result.folder}")
 
@@ -154,7 +175,7 @@ def list_templates(
     kind: Optional[str] = typer.Option(None, "--kind", help="Only this kind (numeric, multiple-choice, ...)."),
     topic: Optional[str] = typer.Option(None, "--topic", help="Only templates with this topic."),
     bank: list[Path] = BANK_OPTION,
-    trust: bool = TRUST_OPTION,
+    trust: list[Path] = TRUST_OPTION,
 ) -> None:
     """List the bank: id, title, topics, marks, kind and source question."""
     from .bank import load_bank
@@ -183,7 +204,7 @@ def solve(
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
     device: str = typer.Option("cpu", "--device", help="Torch device: cpu, cuda or auto."),
     bank: list[Path] = BANK_OPTION,
-    trust: bool = TRUST_OPTION,
+    trust: list[Path] = TRUST_OPTION,
 ) -> None:
     """Solve one instance of a template: its values, answers, question and worked solution."""
     from .commands.preview import solve_one
@@ -205,7 +226,7 @@ def check(
     as_json: bool = typer.Option(False, "--json", help="Print the report as JSON."),
     compile_pdf: bool = typer.Option(True, "--compile/--no-compile", help="Compile one sample of each with pdflatex."),
     bank: list[Path] = BANK_OPTION,
-    trust: bool = TRUST_OPTION,
+    trust: list[Path] = TRUST_OPTION,
     report_dir: Optional[Path] = typer.Option(None, "--report", help="Write stress-test plots (PNG) and index.md here."),
 ) -> None:
     """Stress-test templates over many seeds: sampling, variety, independent checks, rendering, LaTeX."""

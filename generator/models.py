@@ -54,6 +54,29 @@ class MarkingPoint:
     text: str
 
 
+RESPONSE_KINDS = ("number", "values", "shape", "matrix", "choice", "expression", "prose")
+
+
+@dataclass(frozen=True)
+class Response:
+    """What a student gives for a part and how it is graded, the same in the key, the solutions,
+    every export and `examgen grade` (issue 23). Numbers are graded within half a unit of the last
+    of `decimals` places (whole numbers exactly); prose, and `manual` marks, by hand."""
+
+    kind: str = "prose"                  # one of RESPONSE_KINDS
+    answers: tuple[str, ...] = ()        # the solver answers it is graded against, in order
+    labels: tuple[str, ...] = ()         # what each value is (a layer's name, a matrix entry)
+    decimals: int | None = None          # the stated precision of a non-integer answer
+    expression: bool = False             # an exact expression (ln(20/7)) is accepted as well
+    unit: str = ""                       # printed after the value ("parameters")
+    manual: float = 0.0                  # marks of the part a grader awards by hand (a reason)
+
+    @property
+    def graded(self) -> bool:
+        """Whether software can grade (some of) it: everything but prose and free expressions."""
+        return self.kind in ("number", "values", "shape", "matrix", "choice")
+
+
 @dataclass(frozen=True)
 class Part:
     """One answerable part of a question: its marks, text, worked solution and key entry."""
@@ -70,6 +93,7 @@ class Part:
     space: str | None = None         # answer space floor in the exam (default: by marks, document.py)
     when: str | None = None          # a parameter that must be truthy for the part to be asked
     marking: tuple[MarkingPoint, ...] = ()  # the guide; its points add up to `marks` and rescale with them
+    response: Response = Response()      # what the student gives and how it is graded
 
 
 @dataclass(frozen=True)
@@ -94,6 +118,8 @@ class Template:
     degenerate: Any = ()                                        # degenerate.py: checks that apply
     balance: dict[str, Any] = field(default_factory=dict)       # balance.py: outcomes, exemptions
     mistakes: dict[str, dict[str, Any]] = field(default_factory=dict)  # part label → mistake distractors
+    effort: float | None = None      # the family's median effort; draws stay within ±25 % of it
+    alt: tuple[str, ...] = ()        # what each figure of the question shows, in text order (plain text, Jinja)
 
     @property
     def marks(self) -> float:
@@ -106,6 +132,7 @@ class Solved:
 
     answers: dict[str, Any]
     work: dict[str, Any] = field(default_factory=dict)
+    effort: float | None = None      # the worked solution's hand work (solvers/effort.py)
 
 
 @dataclass

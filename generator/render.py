@@ -10,9 +10,11 @@ import jinja2
 from jinja2.sandbox import SandboxedEnvironment
 
 from .errors import RenderError
+from .grading.printed import NUMERIC, key_text, precision_sentence
 from .tex.latexfmt import FILTERS, roman, tex
 from .models import Instance, Part, Pick, RenderedOption, RenderedPart, RenderedQuestion, RenderedSection
 from .inputs.paths import templates_dir
+from .safety.texguard import check_bank_tex
 from .safety.sandbox import MAX_DOCUMENT, MAX_TEXT, BoundedSandbox, SandboxLimit, render_bounded, stream_bounded
 
 
@@ -47,7 +49,12 @@ def _plain(text: str) -> bool:
 
 
 def render_text(text: str, context: dict[str, Any], where: str) -> str:
-    """Render one piece of a bank file; errors name the file, field and template."""
+    """Render one piece of a bank file, checked against what bank LaTeX may ask of TeX
+    (safety/texguard.py); errors name the file, field and template."""
+    return check_bank_tex(_render(text, context, where), where)
+
+
+def _render(text: str, context: dict[str, Any], where: str) -> str:
     if _plain(text):
         return text.strip()
     try:
@@ -118,6 +125,8 @@ def render_part(instance: Instance, index: int, label: str, marks: float,
     where = f"{instance.template.path} (template {instance.template.id}) parts[{index}]"
     q_ctx, s_ctx = _contexts(instance, index, labels)
     question = render_text(part.question, q_ctx, f"{where}.question")
+    if precision_sentence(part.response) and not q_ctx["options"]:   # how to give the answer
+        question += r"\par " + precision_sentence(part.response)
     solution = render_text(part.solution, s_ctx, f"{where}.solution") if part.solution else ""
     prompt, work = question, solution
     options = q_ctx["options"]
@@ -131,8 +140,25 @@ def render_part(instance: Instance, index: int, label: str, marks: float,
     answer = render_text(part.answer, s_ctx, f"{where}.answer")
     if options and not part.options:  # a numeric part asked as multiple choice: the key gives the label
         answer = f"{s_ctx['correct']}) {answer}"
+    elif part.response.kind in NUMERIC:   # the key prints what is graded: each value rounded once
+        answer = _graded(part, instance.solved.answers, answer, marks)
     return RenderedPart(label, marks, question, solution.strip(), answer, part.space, bool(options),
                         index, prompt, shown, work)
+
+
+def _graded(part: Part, answers: dict[str, Any], answer: str, marks: float) -> str:
+    """The key's line for the declared response (the bank's answer if it does not fit); its marks by
+    hand rescaled, as the marking guide and the exports rescale them, when the spec gives the part
+    other marks."""
+    response = part.response
+    if response.manual and part.marks and marks != part.marks:
+        from dataclasses import replace
+
+        response = replace(response, manual=round(response.manual * marks / part.marks * 2) / 2)
+    try:
+        return key_text(response, answers, answer if response.manual else "")
+    except (KeyError, TypeError, ValueError, ArithmeticError):
+        return answer       # `examgen check` names the response that does not fit
 
 
 def scaled_points(points: list[float], total: float, step: float = 0.25) -> list[float]:
@@ -189,7 +215,13 @@ def _labels(count: int) -> Iterator[str]:
         yield ""
         return
     for i in range(count):
-        yield chr(ord("a") + i) if i < 26 else f"a{i - 25}"
+        yield part_label(i)
+
+
+def part_label(i: int) -> str:
+    """The i-th part's letter (from 0): a ... z, then aa, ab, ..., as the paper's \thepartno
+    prints it (setup.tex.j2)."""
+    return chr(ord("a") + i) if i < 26 else chr(ord("a") + i // 26 - 1) + chr(ord("a") + i % 26)
 
 
 def render_section(title: str, intro: str, instances: list[Instance], picks: list[Pick]) -> RenderedSection:

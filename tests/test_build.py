@@ -25,8 +25,8 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def test_build_writes_paired_pdfs_key_and_sources(demo: Path) -> None:
     names = sorted(p.name for p in demo.iterdir())
-    assert names == ["answer-key.json", "answer-key.pdf", "answer-key.tex", "exam.pdf", "exam.tex",
-                     "solutions.pdf", "solutions.tex"]
+    assert names == [".examgen-output", "answer-key.json", "answer-key.pdf", "answer-key.tex", "exam.pdf",
+                     "exam.tex", "solutions.pdf", "solutions.tex"]
     assert not list(demo.parent.glob(".*partial*"))
 
 
@@ -161,13 +161,13 @@ def test_latex_error_names_template_quotes_log_and_keeps_old_output(scratch_bank
     good = build(BuildOptions(spec=spec, seed=1, out=tmp_path)).folder
     before = (good / "exam.pdf").read_bytes()
     path = scratch_bank / "cnn" / "conv2d-params.yaml"
-    path.write_text(path.read_text().replace("How many trainable", r"\notamacro How many trainable"))
+    path.write_text(path.read_text().replace("How many trainable", r"$\left( x$ How many trainable"))
     load_bank.cache_clear()
     with pytest.raises(LatexError) as err:
         build(BuildOptions(spec=spec, seed=1, out=tmp_path))
     message = str(err.value)
-    assert "question conv2d-params" in message and "Undefined control sequence" in message
-    assert re.search(r"\d+: .*\\notamacro", message)
+    assert "question conv2d-params" in message and "Missing \\right. inserted" in message
+    assert re.search(r"\d+: .*\\left\( x", message)
     assert (good / "exam.pdf").read_bytes() == before
     assert sorted(p.name for p in tmp_path.iterdir()) == [good.name]
 
@@ -211,3 +211,19 @@ def test_as_printed_uses_the_papers_values_and_notes_its_slips(tmp_path: Path) -
 def test_as_printed_needs_a_preset_prefix(tmp_path: Path) -> None:
     with pytest.raises(SpecError, match="demo.yaml: preset_prefix: needed"):
         build(BuildOptions(spec=DEMO, seed=1, out=tmp_path, as_printed=True))
+
+
+def test_a_section_of_more_than_26_parts_letters_them_on_past_z(tmp_path: Path) -> None:
+    """Issue 24 item 6: a section of 30 parts builds (LaTeX's \\alph stopped at z with "Counter too
+    large"); the paper prints (aa), (ab), ... as the key does."""
+    one_part = sorted(t.id for t in load_bank().values() if t.kind in ("short-answer", "essay", "multiple-choice")
+                      and len(t.parts) == 1)[:30]
+    spec = tmp_path / "long.yaml"
+    spec.write_text("title: Long\ncourse: C\nsections:\n  - title: Everything\n"
+                    f"    questions: [{', '.join(one_part)}]\n", encoding="utf-8")
+    result = build(BuildOptions(spec=spec, seed=2, out=tmp_path / "out"))
+    key = json.loads((result.folder / "answer-key.json").read_text())
+    labels = [p["label"] for q in key["variants"][0]["questions"] for p in q["parts"]]
+    assert labels[:2] == ["1a", "1b"] and labels[25:28] == ["1z", "1aa", "1ab"] and len(labels) == 30
+    exam = pdf_text(result.folder / "exam.pdf")
+    assert "(aa)" in exam and "(ad)" in exam and "(ae)" not in exam

@@ -63,7 +63,7 @@ def test_export_command_writes_a_folder_and_names_students(tmp_path: Path) -> No
     result = CliRunner().invoke(app, ["export", str(DEMO), "--seed", "3", "--format", "json",
                                       "--roster", str(roster), "--out", str(tmp_path / "out")])
     assert result.exit_code == 0, result.output
-    [path] = (tmp_path / "out" / "demo-seed3-json").iterdir()
+    [path] = (tmp_path / "out" / "demo-seed3-json").glob("*.json")
     record = json.loads(path.read_text(encoding="utf-8"))
     assert [v["student"]["id"] for v in record["variants"]] == ["ada", "alan"]
 
@@ -101,6 +101,6 @@ def test_export_command_publishes_every_formats_files(fmt: str, tmp_path: Path) 
     result = CliRunner().invoke(app, ["export", str(DEMO), "--seed", "2", "--format", fmt, "--out", str(tmp_path)])
     assert result.exit_code == 0, result.output
     [folder] = tmp_path.iterdir()
-    published = [p for p in folder.rglob("*") if p.is_file()]
+    published = [p for p in folder.rglob("*") if p.is_file() and p.name != ".examgen-output"]
     assert published and all(p.stat().st_size > 0 for p in published)
     assert f"exported {len(published)} file(s)" in result.output  # it counts what is there

@@ -101,3 +101,168 @@ def test_a_named_function_is_followed_by_a_thin_space_unless_a_bracket_follows()
     spaced = etree.fromstring(mathml(r"-\log 0.35 + \log \hat{y}", False))
     assert [el.getnext().tag.split("}")[1] for el in spaced.iterfind(".//m:mi", ns) if el.text == "log"] == ["mspace"] * 2
     assert not etree.fromstring(mathml(r"\ln\left(\frac{20}{7}\right)", False)).findall(".//m:mspace", ns)
+
+
+# Issue 23, item 7: the spec's words read as plain text, and every picture says what it shows.
+
+RESIDUE = re.compile(r"\{-\}|\\|\{[^{}]*\}|(?<=\w)~|~(?=\w)")   # LaTeX's {-}, commands, groups, ties
+
+
+@pytest.fixture(scope="module")
+def every_spec(tmp_path_factory: pytest.TempPathFactory) -> list[tuple[Path, object]]:
+    """Each spec of bank/exams exported as HTML at seed 7: (its folder, its build)."""
+    from export_support import SPECS
+
+    out = []
+    for spec in SPECS:
+        _, build = sampled(spec, 1)
+        folder = tmp_path_factory.mktemp(f"html-{spec.stem}")
+        write(write_html, build, folder)
+        out.append((folder, build))
+    return out
+
+
+def _headings(tree) -> list[str]:
+    """The page's title, headings, meta line, instructions and section intros, as the reader gets them."""
+    path = "//title | //h1 | //h2 | //*[@class='meta'] | //ul[@class='instructions']/li | //*[@class='intro']"
+    return [" ".join(el.text_content().split()) for el in tree.xpath(path)]
+
+
+def test_headings_and_text_of_every_spec_carry_no_latex(every_spec) -> None:
+    """`Back{-}propagation` came from the rendered (LaTeX-escaped) section titles; the page now
+    takes the spec's own words. No text node outside code shows {-}, a backslash, a brace group
+    or a tie (~ as a space)."""
+    for folder, build in every_spec:
+        titles = {" ".join(s.title.split()) for s in build.spec.sections}
+        for path in sorted(folder.iterdir()):
+            tree = lhtml.fromstring(path.read_bytes())
+            headings = _headings(tree)
+            assert [h for h in headings if RESIDUE.search(h)] == [], path
+            assert {h.split(": ", 1)[1] for h in headings if h.startswith("Question ") and ": " in h} <= titles
+            for el in tree.iter():
+                if not isinstance(el.tag, str):
+                    continue
+                parent = el.getparent()
+                verbatim = el.tag in ("style", "pre") or (el.tag == "code" and parent is not None and parent.tag == "pre")
+                for text in (None if verbatim else el.text, el.tail):
+                    assert not RESIDUE.search(text or ""), (path.name, el.tag, text)
+
+
+def test_chromium_shows_every_figure_with_its_description(every_spec, tmp_path: Path) -> None:
+    """Each page as Chromium builds it: every picture has a description of its own (never the
+    placeholder "figure", never empty), and the headings read as plain text."""
+    described = 0
+    for folder, _ in every_spec:
+        for path in sorted(folder.iterdir()):
+            run = chromium("--dump-dom", path.as_uri(), tmp=tmp_path)
+            tree = lhtml.fromstring(run.stdout)
+            assert tree.xpath("//h1"), (path, run.stderr[-2000:])
+            alts = [img.get("alt") for img in tree.iter("img")]
+            assert all(a and a.strip() and a.strip().lower() != "figure" for a in alts), (path, alts)
+            assert all(not RESIDUE.search(a) and "$" not in a for a in alts), (path, alts)
+            assert [h for h in _headings(tree) if RESIDUE.search(h)] == [], path
+            described += len(alts)
+    assert described >= 12   # the specs draw figures: the check must have pictures to look at
+
+
+def test_alt_texts_follow_the_parts_the_exam_asks(tmp_path: Path) -> None:
+    """A part's figures take their own entries of `alt:` (Jinja rendered with the parameters); a
+    part the exam leaves out takes its entries with it; a solution's figure gets a generic one."""
+    from examgen.bank import parse_template
+    from examgen.export.figures import alt_text, describe_figures, figure_sources
+    from examgen.models import Instance, Pick, Solved
+    from examgen.render import render_question
+
+    picture = "\\begin{{tikzpicture}}\\node {{{}}};\\end{{tikzpicture}}"
+    data = {"id": "t", "title": "Two  pictures", "topics": ["x"], "kind": "short-answer",
+            "source": {"paper": "original", "question": "1"},
+            "params": {"n": {"type": "int", "min": 2, "max": 9}},
+            "alt": ["A box with the letter A.", "A box holding the number << n >>."],
+            "parts": [{"label": "a", "marks": 1, "question": "See " + picture.format("A"), "answer": "x"},
+                      {"label": "b", "marks": 1, "question": "See " + picture.format("$<< n >>$"), "answer": "y",
+                       "solution": "Worked: " + picture.format("S")}]}
+    template = parse_template(tmp_path / "t.yaml", data)
+    instance = Instance(template, {"n": 7}, Solved({}))
+    question = render_question(instance, Pick(template, parts=("b",)), iter(["a"]))
+    describe_figures(instance, question)
+    [asked] = figure_sources(question.parts[0].prompt)
+    [worked] = figure_sources(question.parts[0].solution)
+    assert alt_text(asked) == "A box holding the number 7."
+    assert alt_text(worked) == "Worked-solution figure: Two pictures"
+
+
+@pytest.mark.parametrize("alt, problem", [
+    (None, "the question draws 1 figure: give `alt:`"),
+    (["one", "two"], "2 alt texts for the 1 figure"),
+    ("a graph", "expected a list of non-empty strings"),
+    ([" "], "expected a list of non-empty strings"),
+    (["the graph of $x^2$"], r"alt\[0\]: '\$': alt text is plain text"),
+])
+def test_the_loader_wants_one_plain_alt_text_per_figure_of_the_question(tmp_path: Path, alt, problem) -> None:
+    from examgen.bank import parse_template
+    from examgen.errors import BankError
+
+    data = {"id": "t", "title": "t", "topics": ["x"], "kind": "short-answer",
+            "source": {"paper": "original", "question": "1"}, "marks": 1, "answer": "x",
+            "question": "See \\begin{tikzpicture}\\node {a};\\end{tikzpicture}",
+            "solution": "Not counted: \\begin{tikzpicture}\\node {b};\\end{tikzpicture}"}
+    if alt is not None:
+        data["alt"] = alt
+    with pytest.raises(BankError, match=problem):
+        parse_template(tmp_path / "t.yaml", data)
+    data["alt"] = ["A node labelled a."]
+    assert parse_template(tmp_path / "t.yaml", data).alt == ("A node labelled a.",)
+
+
+def test_pictures_in_files_carry_the_alt_text_too() -> None:
+    """QTI and Moodle (FileFigures) read the same alt texts as the HTML page."""
+    from examgen.export.figures import Figure, _remember
+    from examgen.export.markup import FileFigures
+
+    class Fake:
+        def get(self, tikz: str) -> Figure:
+            return Figure("figure-0123456789abcdef", b"", b"png")
+
+    tikz = "\\begin{tikzpicture}\\node {q};\\end{tikzpicture}"
+    _remember(tikz, 'A node "q" & more')
+    img = etree.fromstring(FileFigures(Fake(), "images/")(tikz))
+    assert img.get("alt") == 'A node "q" & more' and img.get("src") == "images/figure-0123456789abcdef.png"
+
+
+def test_every_bank_alt_text_renders_as_plain_text_over_many_draws() -> None:
+    """Each template's `alt:` renders for every draw, one text per figure of the question, plain
+    (no LaTeX left by a parameter); the Transformer's names every blank box by number only."""
+    import random
+
+    from examgen.bank import load_bank
+    from examgen.export.figures import UNDESCRIBED, alt_text, describe_figures, figure_sources
+    from examgen.models import Pick
+    from examgen.render import _labels, render_question
+    from examgen.sample import instantiate
+    from examgen.solve import make_context
+
+    described = [t for t in load_bank().values() if t.alt]
+    assert len(described) >= 6
+    for template in described:
+        for seed in range(12):
+            instance = instantiate(template, random.Random(seed), make_context("cpu"))
+            question = render_question(instance, Pick(template), _labels(len(template.parts)))
+            describe_figures(instance, question)
+            shown = [t for text in [question.stem, *(p.prompt for p in question.parts)] for t in figure_sources(text)]
+            alts = [alt_text(t) for t in shown]
+            assert len(alts) == len(template.alt) and UNDESCRIBED not in alts, template.id
+            assert not [a for a in alts if RESIDUE.search(a) or "$" in a or len(a) < 40], (template.id, alts)
+            if template.id == "transformer-components":
+                blanks = instance.params["blanks"]
+                assert all(f"blank box ({n})" in alts[0] for n in range(1, len(blanks) + 1))
+                assert f"blank box ({len(blanks) + 1})" not in alts[0]
+
+
+def test_maths_keeps_no_latex_of_sized_delimiters_sim_or_ties() -> None:
+    """latex2mathml writes `\\big\\|` as the text "\\|", `\\sim` as an ASCII "~" and keeps `~` in `\\text`."""
+    def texts(latex: str) -> list[str]:
+        return [t for t in etree.fromstring(mathml(latex, False)).itertext() if t.strip()]
+
+    assert texts(r"\mathbb{E}_{x \sim p}\, \big\| x \big\|_1") == ["𝔼", "x", "∼", "p", "‖", "x", "‖", "1"]
+    assert texts(r"\Bigl\lfloor t \Bigr\rfloor + \big\{ a \big\}") == ["⌊", "t", "⌋", "+", "{", "a", "}"]
+    assert texts(r"\text{a~b} + \tilde{y}") == ["a\u00a0b", "+", "y", "~"]   # the accent stays a tilde

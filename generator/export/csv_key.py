@@ -1,15 +1,24 @@
-"""The graders' answer key as CSV: one row per (variant or student, question part)."""
+"""The graders' answer key as CSV: one row per (variant or student, question part).
+
+A cell that starts with `=`, `+`, `-`, `@`, a tab or a carriage return (a roster name such as
+`=HYPERLINK(...)`, a bank answer) gets a leading `'` so that a spreadsheet shows it as text instead of
+running it as a formula (OWASP's CSV injection advice); a plain number such as `-3` or `-0.25` stays as is.
+"""
 from __future__ import annotations
 
 import csv
+import re
 from pathlib import Path
 
 from ..tex.latexfmt import roman
 from .figures import Figures
 from .items import ExportBuild, ExportVariant, Item, ItemPart
 
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+PLAIN_NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
 COLUMNS = ("exam", "seed", "variant", "code", "student_id", "student_name", "question", "template",
-           "kind", "marks", "answer", "values", "tolerances", "correct_options")
+           "kind", "marks", "auto_marks", "manual_marks", "optional", "answer", "labels", "values", "tolerances",
+           "correct_options")
 
 
 def write_csv(build: ExportBuild, out: Path, figures: Figures) -> list[Path]:
@@ -19,13 +28,19 @@ def write_csv(build: ExportBuild, out: Path, figures: Figures) -> list[Path]:
         writer.writerow(COLUMNS)
         for variant in build.variants:
             for item in variant.items:
-                writer.writerows(_row(build, variant, item, part) for part in item.parts)
+                writer.writerows([_inert(cell) for cell in _row(build, variant, item, part)] for part in item.parts)
     return [path]
 
 
 def _row(build: ExportBuild, variant: ExportVariant, item: Item, part: ItemPart) -> list[str]:
     correct = [roman(i) for i, c in enumerate(part.choices) if c.correct]
     return [build.spec.id, str(build.seed), str(variant.number), variant.code, variant.student_id or "",
-            variant.student_name or "", part.label, item.family, part.kind, f"{part.marks:g}", part.answer,
-            " ".join(repr(v.value) for v in part.values), " ".join(repr(v.tolerance) for v in part.values),
-            " ".join(correct)]
+            variant.student_name or "", part.label, item.family, part.kind, f"{part.marks:g}",
+            f"{part.auto_marks:g}", f"{part.marks - part.auto_marks:g}", "yes" if part.optional else "", part.answer,
+            " | ".join(v.label for v in part.values), " ".join(v.text for v in part.values),
+            " ".join(repr(v.tolerance) for v in part.values), " ".join(correct)]
+
+
+def _inert(cell: str) -> str:
+    """The cell as a spreadsheet must read it: as text, unless it is a plain number."""
+    return "'" + cell if cell.startswith(FORMULA_START) and not PLAIN_NUMBER.fullmatch(cell) else cell

@@ -26,14 +26,18 @@ def write_html(build: ExportBuild, out: Path, figures: Figures) -> list[Path]:
 
 
 def page(build: ExportBuild, variant: ExportVariant, solutions: bool, convert: Converter) -> str:
+    """The spec's own words (title, instructions, section titles and intros) are plain text, as the
+    paper prints them (`| tex` there): they are escaped here, never read as LaTeX. The section titles
+    come from the spec, not the rendered sections (those are escaped for LaTeX: `Back{-}propagation`)."""
     spec = build.spec
     who = f" · {variant.student_name}" if variant.student_name else ""
     meta = f"{spec.institution} · {spec.course} · {spec.date} · {spec.duration} · exam code {variant.code}{who}"
     title = spec.title + (" — Solutions" if solutions else "")
-    sections = [{"number": number, "title": _esc(group[0].section), "questions": [_item(i, convert) for i in group]}
+    sections = [{"number": number, "title": _esc(spec.sections[number - 1].title),
+                 "intro": _esc(spec.sections[number - 1].intro), "questions": [_item(i, convert) for i in group]}
                 for number, group in ((n, list(g)) for n, g in groupby(variant.items, key=lambda i: i.number))]
     return render_document("export/page.html.j2", title=_esc(title), meta=_esc(meta), solutions=solutions,
-                           instructions=[convert.inline(line) for line in spec.instructions], sections=sections)
+                           instructions=[_esc(line) for line in spec.instructions], sections=sections)
 
 
 def _item(item: Item, convert: Converter) -> dict[str, Any]:
@@ -48,4 +52,4 @@ def _item(item: Item, convert: Converter) -> dict[str, Any]:
 
 
 def _esc(text: str) -> str:
-    return html.escape(text, quote=False)
+    return html.escape(" ".join(text.split()), quote=False)

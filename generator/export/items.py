@@ -1,23 +1,27 @@
 """The one intermediate every export reads: variants → questions → parts, built once.
 
 Text stays LaTeX here (as the bank writes it); each format converts it its own way. A part is
-`numeric` (one value), `numeric-multi` (a matrix or a shape: several values), `choice`
-(multiple choice) or `open` (short answer, essay, code, symbolic), by what its answer holds.
+`numeric` (one value), `numeric-multi` (several labelled values: a shape, a matrix, a layer's
+shapes), `choice` (multiple choice) or `open` (graded by hand), by the response the bank declares
+for it (models.Response); a graded part may leave `manual` marks to the grader.
+Every text loses the characters XML cannot hold (controls but tab and line breaks, lone
+surrogates, U+FFFE, U+FFFF) on the way in, so no format meets them; a name loses its line breaks too.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
-from ..errors import RenderError
-from ..models import (ExamSpec, Instance, RenderedOption, RenderedPart, RenderedQuestion, Variant, variant_digits,
-                      variant_name)
-from ..render import plain
+from ..errors import RenderError, SpecError
+from ..models import (ExamSpec, Instance, Part, RenderedOption, RenderedPart, RenderedQuestion, Student, Variant,
+                      variant_digits, variant_name)
 from ..write.answer_key import describe
 from .latexhtml import Converter
-from .values import Value, confirmed, printed_values, settle, solver_numbers
+from .figures import describe_figures
+from .whitelist import clean
+from ..grading.expected import expected_values
+from .values import Value
 
-GRADED_KINDS = ("numeric",)  # kinds whose printed answers are numbers to grade automatically
 
 
 @dataclass(frozen=True)
@@ -34,6 +38,13 @@ class ItemPart:
     values: tuple[Value, ...] = ()
     choices: tuple[RenderedOption, ...] = ()
     multiple: bool = False
+    manual: float = 0.0      # marks of the part a grader awards by hand (the rest: `values` or `choices`)
+    optional: bool = False   # in a section the spec marks optional (PhD only): not in the totals
+
+    @property
+    def auto_marks(self) -> float:
+        """The marks software grades: all of a choice or numeric part but its manual share."""
+        return self.marks - self.manual if self.kind != "open" else 0.0
 
     @property
     def shuffled_answer(self) -> str:
@@ -90,42 +101,75 @@ class ExportBuild:
 
 def export_build(spec: ExamSpec, seed: int, variants: list[Variant]) -> ExportBuild:
     """The intermediate for every format, from the sampled and rendered variants."""
-    return ExportBuild(spec, seed, tuple(_variant(v, len(variants)) for v in variants))
+    return ExportBuild(_spec(spec), seed, tuple(_variant(v, len(variants), spec) for v in variants))
 
 
-def _variant(variant: Variant, of: int) -> ExportVariant:
+def _spec(spec: ExamSpec) -> ExamSpec:
+    sections = tuple(replace(s, title=clean(s.title), intro=clean(s.intro)) for s in spec.sections)
+    return replace(spec, title=clean(spec.title), institution=clean(spec.institution), course=clean(spec.course),
+                   date=clean(spec.date), duration=clean(spec.duration), marks_unit=clean(spec.marks_unit),
+                   instructions=tuple(clean(i) for i in spec.instructions), sections=sections)
+
+
+def _name(student: Student | None) -> str | None:
+    """The roster's name on one line; one with nothing printable is refused, naming the student."""
+    if student is None:
+        return None
+    name = " ".join(clean(student.name).split())
+    if not name:
+        raise SpecError(f"roster: student {student.id}: the name {student.name[:40]!r} is only control "
+                        "characters and spaces")
+    return name
+
+
+def _variant(variant: Variant, of: int, spec: ExamSpec) -> ExportVariant:
     items = []
     for number, (section, instances) in enumerate(zip(variant.sections, variant.instances), start=1):
+        own = spec.sections[number - 1]   # the spec's own title (the rendered one is escaped for LaTeX)
         for question, instance in zip(section.questions, instances):
-            items.append(_item(number, section.title, question, instance))
+            items.append(_item(number, clean(own.title), question, instance, bool(own.optional)))
     student = variant.student
     return ExportVariant(variant.number, variant.code, student.id if student else None,
-                         student.name if student else None, tuple(items), of)
+                         _name(student), tuple(items), of)
 
 
-def _item(number: int, section: str, question: RenderedQuestion, instance: Instance) -> Item:
-    truth = solver_numbers(plain(instance.answers))
-    parts = tuple(_part(number, p, instance, truth) for p in question.parts)
-    _check_convertible(instance, [question.stem, question.stem_solution]
+def _item(number: int, section: str, question: RenderedQuestion, instance: Instance, optional: bool = False) -> Item:
+    parts = tuple(_part(number, p, instance, optional) for p in question.parts)
+    stem, stem_solution = clean(question.stem), clean(question.stem_solution)
+    _check_convertible(instance, [stem, stem_solution]
                        + [t for p in parts for t in (p.question, p.solution, p.answer, *(c.text + c.why for c in p.choices))])
-    return Item(number, instance.template.id, instance.template.title, question.source, section,
-                question.stem, question.stem_solution, parts, describe(instance))
+    describe_figures(instance, question)   # each figure's alt text, for the formats that show pictures
+    return Item(number, instance.template.id, clean(instance.template.title), clean(question.source), section,
+                stem, stem_solution, parts, describe(instance))
 
 
-def _part(number: int, part: RenderedPart, instance: Instance, truth: list[float]) -> ItemPart:
-    label = f"{number}{part.label}"
-    own = instance.template.parts[part.index].label or ""
-    common = dict(label=label, own=own, marks=part.marks, question=part.prompt or part.question,
-                  solution=part.work if part.options else part.solution, answer=part.answer)
+def _part(number: int, part: RenderedPart, instance: Instance, optional: bool) -> ItemPart:
+    """One part as every format grades it: by its declared response (models.Response), never by
+    what its printed answer happens to hold. Prose, expressions and what a float cannot hold
+    exactly are open (graded by hand); a `manual` share of a graded part is graded by hand too."""
+    label = clean(f"{number}{part.label}")
+    source = instance.template.parts[part.index]
+    answer = clean(part.answer)
+    common = dict(label=label, own=clean(source.label or ""), marks=part.marks, optional=optional,
+                  question=clean(part.prompt or part.question),
+                  solution=clean(part.work if part.options else part.solution), answer=answer)
+    manual = _scaled_manual(source, part.marks)
     if part.options:
-        multiple = instance.template.parts[part.index].multiple
-        choices = tuple(part.options)
-        return ItemPart(kind="choice", choices=choices, multiple=multiple, **common)
-    values = printed_values(part.answer) if instance.template.kind in GRADED_KINDS else []
-    if confirmed(values, truth):
+        choices = tuple(RenderedOption(clean(o.text), o.correct, clean(o.why)) for o in part.options)
+        return ItemPart(kind="choice", choices=choices, multiple=source.multiple, manual=manual, **common)
+    values = [Value(float(e.value), float(e.tolerance), e.text, clean(e.label))
+              for e in expected_values(source.response, instance.solved.answers)]
+    if values and all(v.gradable for v in values):
         kind = "numeric" if len(values) == 1 else "numeric-multi"
-        return ItemPart(kind=kind, values=tuple(settle(values, truth)), **common)
+        return ItemPart(kind=kind, values=tuple(values), manual=manual, **common)
     return ItemPart(kind="open", **common)
+
+
+def _scaled_manual(part: Part, marks: float) -> float:
+    """The part's hand-graded marks, rescaled when the spec gives the part other marks."""
+    if not part.response.manual or not part.marks:
+        return 0.0
+    return round(part.response.manual * marks / part.marks * 2) / 2
 
 
 def _check_convertible(instance: Instance, texts: list[str]) -> None:

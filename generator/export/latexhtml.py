@@ -4,13 +4,17 @@ Covers what the bank writes in text mode: emphasis, bold, typewriter, itemize/en
 tabular, center, lstlisting/verbatim, `\\\\`, quotes and dashes, escaped specials. Maths and
 TikZ figures go to callbacks, so one converter serves MathML (HTML, QTI) and MathJax (Moodle).
 Blocks are `<div>`s, never `<p>`, so lists and tables may sit inside a paragraph as in LaTeX.
+What comes out passes whitelist.py: only our elements, attributes and classes, whatever the input.
 """
 from __future__ import annotations
 
 import html
 import re
+import threading
 from dataclasses import dataclass
 from typing import Callable, Iterator
+
+from .whitelist import clean_xhtml
 
 MathFn = Callable[[str, bool], str]     # (latex, display) → markup
 FigureFn = Callable[[str], str]         # tikzpicture source → markup
@@ -30,6 +34,9 @@ ARGS_DROPPED = {"vspace", "hspace", "vspace*", "hspace*", "label", "setlength", 
                 "phantom", "hphantom", "vphantom", "color", "ref", "raisebox", "columnbreak"}
 TEXT_FIXES = [("---", "—"), ("--", "–"), ("``", "“"), ("''", "”"), ("`", "‘"), ("'", "’"), ("~", "\u00a0")]
 COMMAND = re.compile(r"\\([A-Za-z]+\*?|.)")
+MAX_DEPTH = 40   # nesting of \emph{...} and environments: bank text needs a few; Python's recursion and
+                 # libxml2's 256 levels (whitelist.py reads every fragment back) have limits
+_NESTING = threading.local()
 
 
 @dataclass(frozen=True)
@@ -40,15 +47,26 @@ class Converter:
     figure: FigureFn
 
     def __call__(self, tex: str) -> str:
-        body = self.inline(tex.strip())
-        return f'<div class="p">{body}</div>' if body else ""
+        body = self._inline(tex.strip())
+        return clean_xhtml(f'<div class="p">{body}</div>') if body else ""
 
     def inline(self, tex: str) -> str:
-        out: list[str] = []
-        i = 0
-        while i < len(tex):
-            i = self._step(tex, i, out)
-        return "".join(out).strip()
+        """`tex` without the paragraph around it (an option, an answer line)."""
+        return clean_xhtml(self._inline(tex))
+
+    def _inline(self, tex: str) -> str:
+        depth = getattr(_NESTING, "depth", 0)
+        if depth >= MAX_DEPTH:
+            raise ValueError(f"groups and environments nested more than {MAX_DEPTH} deep")
+        _NESTING.depth = depth + 1
+        try:
+            out: list[str] = []
+            i = 0
+            while i < len(tex):
+                i = self._step(tex, i, out)
+            return "".join(out).strip()
+        finally:
+            _NESTING.depth = depth
 
     def _step(self, tex: str, i: int, out: list[str]) -> int:
         c = tex[i]
@@ -101,9 +119,9 @@ class Converter:
         elif name in ("tabular", "tabular*", "array"):
             out.append(self._table(body))
         elif name in ("center", "flushleft", "flushright"):
-            out.append(f'<div class="{name}">{self.inline(body)}</div>')
+            out.append(f'<div class="{name}">{self._inline(body)}</div>')
         else:
-            out.append(self.inline(re.sub(r"^(\[[^\]]*\]|\{[^{}]*\})*", "", body)))
+            out.append(self._inline(re.sub(r"^(\[[^\]]*\]|\{[^{}]*\})*", "", body)))
         return after
 
     def _list(self, tag: str, body: str) -> str:
@@ -113,8 +131,8 @@ class Converter:
             item, label = item.lstrip(" "), ""
             if item.startswith("["):
                 close = item.index("]")
-                label, item = self.inline(item[1:close]) + " ", item[close + 1:]
-            rows.append(f"<li>{label}{self.inline(item.strip())}</li>")
+                label, item = self._inline(item[1:close]) + " ", item[close + 1:]
+            rows.append(f"<li>{label}{self._inline(item.strip())}</li>")
         return f"<{tag}>{''.join(rows)}</{tag}>"
 
     def _table(self, body: str) -> str:
@@ -142,7 +160,7 @@ class Converter:
                 cell, _ = _group(cell, _skip_space(cell, i))
                 span, align = int(count) if count.strip().isdigit() else 1, (_columns(own) or [align])[0]
             colspan = f' colspan="{span}"' if span > 1 else ""
-            yield f'<td{colspan} class="{align}">{self.inline(cell)}</td>'
+            yield f'<td{colspan} class="{align}">{self._inline(cell)}</td>'
             column += span
 
     def _command(self, tex: str, i: int, out: list[str]) -> int:
@@ -159,7 +177,7 @@ class Converter:
             arg, j = _group(tex, _skip_space(tex, j))
             tag = STYLE[name]
             cls = f' class="{name}"' if tag == "span" else ""
-            out.append(f"<{tag}{cls}>{self.inline(arg)}</{tag}>")
+            out.append(f"<{tag}{cls}>{self._inline(arg)}</{tag}>")
             return j
         if name in SYMBOLS:
             out.append(SYMBOLS[name])
@@ -261,6 +279,7 @@ def _skip_space(tex: str, i: int) -> int:
 
 
 ALIGN = {"l": "left", "c": "center", "r": "right"}
+MAX_COLUMNS = 100   # *{n}{..} repeats at most this often: *{999999999}{l} must not fill the memory
 
 
 def _columns(spec: str) -> list[str]:
@@ -277,7 +296,7 @@ def _columns(spec: str) -> list[str]:
         elif kind == "*":
             count, i = _group(spec, i + 1)
             inner, i = _group(spec, i)
-            aligns += _columns(inner) * (int(count) if count.strip().isdigit() else 1)
+            aligns += _columns(inner) * min(int(count) if count.strip().isdigit() else 1, MAX_COLUMNS)
         else:
             aligns += [ALIGN[kind]] if kind in ALIGN else []
             i += 1

@@ -8,6 +8,8 @@ rubricBlock for the scorer. Maths is MathML inside the XHTML (as QTI 2.1 allows)
 """
 from __future__ import annotations
 
+from dataclasses import replace
+
 import zipfile
 from pathlib import Path
 
@@ -29,18 +31,20 @@ def write_qti(build: ExportBuild, out: Path, figures: Figures) -> list[Path]:
     """`<spec>-qti21.zip`, ready for an LMS's QTI 2.1 import."""
     files: dict[str, bytes] = {}
     resources = []
+    taken: set[str] = set()
     for variant in build.variants:
         refs = []
         for item in variant.items:
-            for part in item.parts:
-                ident, xml, pictures = assessment_item(variant, item, part, figures)
+            for part, suffix in _graded_pieces(item.parts):
+                ident = _unique(_slug(f"I-{item.family}-{part.own or 'q'}{suffix}-{variant.name}"), taken)
+                xml, pictures = assessment_item(variant, item, part, figures, ident)
                 files[f"{ident}.xml"] = xml
                 files.update({f"images/{n}": data for n, data in pictures.items()})
                 resources.append(("imsqti_item_xmlv2p1", ident, [f"{ident}.xml", *(f"images/{n}" for n in pictures)], []))
-                refs.append(ident)
-        test_id = f"T-{_slug(variant.name)}"
+                refs.append((ident, part.optional))
+        test_id = _unique(f"T-{_slug(variant.name)}", taken)
         files[f"{test_id}.xml"] = assessment_test(build, variant, test_id, refs)
-        resources.append(("imsqti_test_xmlv2p1", test_id, [f"{test_id}.xml"], refs))
+        resources.append(("imsqti_test_xmlv2p1", test_id, [f"{test_id}.xml"], [r for r, _ in refs]))
     files["imsmanifest.xml"] = manifest(build, resources)
     path = out / f"{build.spec.id}-qti21.zip"
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
@@ -49,8 +53,36 @@ def write_qti(build: ExportBuild, out: Path, figures: Figures) -> list[Path]:
     return [path]
 
 
+def _graded_pieces(parts: tuple[ItemPart, ...]) -> list[tuple[ItemPart, str]]:
+    """Each part as items: a part with a share graded by hand is two, the graded share and an open
+    item for the reasoning, each with its marks (item ids end in `-hand` for the second)."""
+    out: list[tuple[ItemPart, str]] = []
+    for part in parts:
+        if part.manual and part.kind != "open":
+            out.append((replace(part, marks=part.auto_marks, manual=0.0), ""))
+            out.append((replace(part, kind="open", marks=part.manual, manual=0.0, values=(), choices=(),
+                                question=part.question + r"\par Give the reasoning this part asks for."), "-hand"))
+        else:
+            out.append((part, ""))
+    return out
+
+
 def _slug(text: str) -> str:
-    return "".join(c if c.isalnum() or c in "-_" else "-" for c in text)
+    """An identifier (xs:NCName) from ASCII letters, digits, - and _ only."""
+    return "".join(c if c.isascii() and (c.isalnum() or c in "-_") else "-" for c in text)
+
+
+def _unique(ident: str, taken: set[str]) -> str:
+    """`ident` (at most 200 characters: it names a file), or `ident-2`, `-3` ... if the package has
+    it already, in any case: parts whose labels differ only in punctuation slug alike, and each
+    must stay its own item."""
+    ident = ident[:200]
+    unique, n = ident, 1
+    while unique.casefold() in taken:
+        n += 1
+        unique = f"{ident}-{n}"
+    taken.add(unique.casefold())
+    return unique
 
 
 def _q(tag: str) -> str:
@@ -72,11 +104,11 @@ def _flow(parent: etree._Element, xhtml: str) -> None:
     parent.extend(list(wrapper))
 
 
-def assessment_item(variant: ExportVariant, item: Item, part: ItemPart, figures: Figures
-                    ) -> tuple[str, bytes, dict[str, bytes]]:
+def assessment_item(variant: ExportVariant, item: Item, part: ItemPart, figures: Figures, ident: str
+                    ) -> tuple[bytes, dict[str, bytes]]:
+    """The item `ident`: its XML and the pictures it uses."""
     pictures = FileFigures(figures, "images/")
     html = Converter(mathml, pictures)
-    ident = _slug(f"I-{item.family}-{part.own or 'q'}-{variant.name}")
     root = etree.Element(_q("assessmentItem"), nsmap={None: QTI, "xsi": XSI})
     root.set(f"{{{XSI}}}schemaLocation", QTI_LOCATION)
     for key, value in (("identifier", ident), ("title", f"{item.title} ({part.label}, {variant.code})"),
@@ -99,7 +131,7 @@ def assessment_item(variant: ExportVariant, item: Item, part: ItemPart, figures:
         solution = _el(root, "modalFeedback", outcomeIdentifier="SOLUTION", identifier="SHOWN", showHide="show")
         _flow(solution, feedback)
     xml = etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
-    return ident, xml, pictures.used
+    return xml, pictures.used
 
 
 def _numeric_declarations(root: etree._Element, part: ItemPart) -> None:
@@ -149,7 +181,9 @@ def _numeric_body(body: etree._Element, part: ItemPart, html: Converter) -> None
     block = _el(body, "div")
     for i, _ in enumerate(part.values, start=1):
         line = _el(block, "div")
-        line.text = f"Value {i}: " if len(part.values) > 1 else "Answer: "
+        value = part.values[i - 1]
+        line.text = f"{value.label}: " if value.label and len(part.values) > 1 else \
+            f"Value {i}: " if len(part.values) > 1 else "Answer: "
         _el(line, "textEntryInteraction", responseIdentifier=_response(part, i), expectedLength="12")
 
 
@@ -210,18 +244,28 @@ def _choice_feedback(root: etree._Element, part: ItemPart, html: Converter) -> N
             _flow(feedback, html(choice.why))
 
 
-def assessment_test(build: ExportBuild, variant: ExportVariant, ident: str, refs: list[str]) -> bytes:
-    """One variant as a test: its items in exam order, one section."""
+def assessment_test(build: ExportBuild, variant: ExportVariant, ident: str, refs: list[tuple[str, bool]]) -> bytes:
+    """One variant as a test: its items in exam order; the items of optional (PhD-only) sections
+    in a section of their own, in category `optional`, left out of TOTAL as the PDFs leave them."""
     root = etree.Element(_q("assessmentTest"), nsmap={None: QTI, "xsi": XSI})
     root.set(f"{{{XSI}}}schemaLocation", QTI_LOCATION)
     who = f", {variant.student_name}" if variant.student_name else ""
     for key, value in (("identifier", ident), ("title", f"{build.spec.title} ({variant.code}{who})"),
                        ("toolName", "examgen")):
         root.set(key, value)
+    total = _el(root, "outcomeDeclaration", identifier="TOTAL", cardinality="single", baseType="float")
+    _el(_el(total, "defaultValue"), "value").text = "0"
     part = _el(root, "testPart", identifier="P1", navigationMode="nonlinear", submissionMode="simultaneous")
     section = _el(part, "assessmentSection", identifier="S1", title=build.spec.title, visible="true")
-    for ref in refs:
+    for ref, _ in (r for r in refs if not r[1]):
         _el(section, "assessmentItemRef", identifier=ref, href=f"{ref}.xml")
+    if any(optional for _, optional in refs):
+        extra = _el(part, "assessmentSection", identifier="S2", title="Optional (not counted in the total)",
+                    visible="true")
+        for ref, _ in (r for r in refs if r[1]):
+            _el(extra, "assessmentItemRef", identifier=ref, href=f"{ref}.xml", category="optional")
+    summed = _el(_el(_el(root, "outcomeProcessing"), "setOutcomeValue", identifier="TOTAL"), "sum")
+    _el(summed, "testVariables", variableIdentifier="SCORE", excludeCategory="optional")
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
 
 

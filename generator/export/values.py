@@ -3,6 +3,8 @@
 A key line such as `$O = \\begin{bmatrix} 0 & 3 \\\\ 2 & 0 \\end{bmatrix}$` or `$\\ln 250 \\approx 5.5215$`
 holds the values a student must give. Exports that grade numbers (Moodle, QTI, AMC) read them
 from here: a value printed with p decimal places is right within half a unit in its last place.
+A number a float cannot hold exactly enough (past 15 significant digits, beyond the float range,
+`\\frac{1}{0}`) is never graded as a float: its part stays open, its answer exact text.
 """
 from __future__ import annotations
 
@@ -20,6 +22,7 @@ TOKEN = re.compile(rf"{FRAC}|{NUMBER}")
 SCRIPT = re.compile(r"[_^](\{[^{}]*\}|\\?[A-Za-z0-9])")
 FRAC_TOLERANCE = 5e-5   # an exact fraction is typed as a decimal: four places are enough
 EXACT_TOLERANCE = 5e-5  # half a unit in the fourth place, the key's default precision (latexfmt.dec)
+MAX_DIGITS = 15         # significant digits a float (and a student typing) holds exactly
 
 
 @dataclass(frozen=True)
@@ -29,9 +32,17 @@ class Value:
     value: float
     tolerance: float
     text: str
+    label: str = ""           # what the value is (a layer's name, a matrix entry), for the field beside it
 
     def accepts(self, x: float) -> bool:
         return abs(x - self.value) <= self.tolerance + 1e-12
+
+    @property
+    def gradable(self) -> bool:
+        """A float holds the printed number exactly enough to grade it (see the module's docstring)."""
+        digits = re.sub(r"\D", "", self.text).lstrip("0")
+        return (math.isfinite(self.value) and math.isfinite(self.tolerance) and len(digits) <= MAX_DIGITS
+                and (self.value != 0 or not digits))
 
     @property
     def decimals(self) -> int:
@@ -72,29 +83,48 @@ def _value(text: str, num: str | None, den: str | None) -> Value:
     text = re.sub(r"\s+", "", text)
     if num is not None:
         sign = -1 if text.startswith("-") else 1
-        return Value(sign * float(Fraction(int(num), int(den))), FRAC_TOLERANCE, text)
+        return Value(sign * _fraction(num, den), FRAC_TOLERANCE, text)
     places = len(text.partition(".")[2])
     return Value(float(text), 0.5 * 10.0 ** -places if places else 0.0, text)
 
 
+def _fraction(num: str, den: str) -> float:
+    """num/den (digit strings) as a float: nan for /0, inf when too long to be graded (a huge
+    numerator overflows a float, and past 4300 digits Python reads no int)."""
+    if not den.strip("0"):
+        return math.nan
+    if len(num) + len(den) > 2 * MAX_DIGITS:
+        return math.inf
+    return float(Fraction(int(num), int(den)))
+
+
 def solver_numbers(data: Any) -> list[float]:
-    """Every number in a solver's answers (plain JSON form), to check parsed values against."""
+    """Every number in a solver's answers (plain JSON form), to check parsed values against;
+    numbers a float cannot hold (beyond its range, nan) are left out."""
     if isinstance(data, bool):
         return []
     if isinstance(data, (int, float)):
-        return [float(data)] if math.isfinite(data) else []
+        return _finite(data)
     if isinstance(data, dict):
-        return [float(data["value"])] if "value" in data else [x for v in data.values() for x in solver_numbers(v)]
+        return _finite(data["value"]) if "value" in data else [x for v in data.values() for x in solver_numbers(v)]
     if isinstance(data, list):
         return [x for v in data for x in solver_numbers(v)]
     return []
 
 
+def _finite(x: Any) -> list[float]:
+    try:
+        value = float(x)
+    except (OverflowError, TypeError, ValueError):
+        return []
+    return [value] if math.isfinite(value) else []
+
+
 def confirmed(values: list[Value], truth: Iterable[float]) -> bool:
-    """True when every printed value is one the solver computed (within its printed precision)."""
+    """True when every printed value is gradable and one the solver computed (within its printed precision)."""
     known = list(truth)
-    return bool(values) and all(any(v.accepts(t) or math.isclose(v.value, t, rel_tol=1e-9) for t in known)
-                                for v in values)
+    return bool(values) and all(v.gradable and any(v.accepts(t) or math.isclose(v.value, t, rel_tol=1e-9)
+                                                   for t in known) for v in values)
 
 
 def settle(values: list[Value], truth: Iterable[float]) -> list[Value]:

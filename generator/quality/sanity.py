@@ -10,7 +10,7 @@ from typing import Any, Iterator
 from ..inputs.domains import coerce_value
 from ..errors import ExamgenError, ParamError
 from ..models import Instance, Params, Pick, Solved, Template
-from ..render import render_question
+from ..render import part_label, render_question
 from ..sample import broken_rule
 from ..solvers.checkers import CHECKERS
 
@@ -59,7 +59,9 @@ def distribution_problems(domain: dict[str, Any], value: list[float]) -> list[st
 
 
 def flatten(value: Any) -> Iterator[Any]:
-    if isinstance(value, (list, tuple)):
+    if isinstance(value, dict):   # a mapping answer (a layer's name → its shape)
+        yield from flatten(list(value.values()))
+    elif isinstance(value, (list, tuple)):
         for item in value:
             yield from flatten(item)
     else:
@@ -113,6 +115,34 @@ def render_problems(instance: Instance) -> list[str]:
     return mcq_problems(instance)
 
 
+def response_problems(instance: Instance) -> list[str]:
+    """Each part's declared response names answers its solver gives, of the kind it says."""
+    found = []
+    for part in instance.template.parts:
+        if part.when is not None and not instance.params.get(part.when):
+            continue          # a part this instance does not ask
+        r = part.response
+        where = f"part {part.label or 'main'} response"
+        for name in r.answers:
+            if name not in instance.solved.answers:
+                found.append(f"{where}: no answer {name!r} (the solver gives {', '.join(instance.solved.answers)})")
+        if found or not r.answers:
+            continue
+        values = [instance.solved.answers[n] for n in r.answers]
+        if r.kind == "number" and isinstance(values[0], (list, tuple)):
+            found.append(f"{where}: {r.answers[0]} is a list, not a number (type: values, shape or matrix)")
+        if r.kind in ("number", "values", "matrix") and r.decimals is None and any(not _whole(v) for v in flatten(values)):
+            found.append(f"{where}: {', '.join(r.answers)} is not a whole number; state its precision (decimals: N)")
+    return found
+
+
+def _whole(value: Any) -> bool:
+    try:
+        return float(value) == round(float(value))
+    except (TypeError, ValueError, OverflowError):
+        return False
+
+
 def mcq_problems(instance: Instance) -> list[str]:
     """A single-answer multiple-choice part must show exactly one correct option."""
     problems = []
@@ -125,10 +155,10 @@ def mcq_problems(instance: Instance) -> list[str]:
 
 
 def label_stream() -> Iterator[str]:
-    """Part labels a, b, ..., z, a1, a2, ... without end."""
+    """Part labels a, b, ..., z, aa, ab, ... without end."""
     n = 0
     while True:
-        yield chr(ord("a") + n) if n < 26 else f"a{n - 25}"
+        yield part_label(n)
         n += 1
 
 

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
 
 from ..models import ExamSpec, Instance, Variant
@@ -14,6 +13,8 @@ def describe(instance: Instance) -> dict[str, Any]:
     record: dict[str, Any] = {"params": plain(instance.params), "answers": plain(instance.answers)}
     if instance.preset:
         record["preset"] = instance.preset
+    if instance.solved.effort is not None:   # the hand work, and the family's median it keeps near
+        record["effort"] = {"value": round(instance.solved.effort, 2), "family_median": instance.template.effort}
     if instance.choices:
         record["options"] = {str(i): [o.text for o in opts] for i, opts in instance.choices.items()}
     return record
@@ -44,6 +45,6 @@ def answer_key(spec: ExamSpec, seed: int, variants: list[Variant]) -> dict[str, 
     return {**key, "variants": [variant_record(v) for v in variants]}
 
 
-def write_answer_key(path: Path, spec: ExamSpec, seed: int, variants: list[Variant]) -> None:
-    path.write_text(json.dumps(answer_key(spec, seed, variants), indent=2, sort_keys=False) + "\n",
-                    encoding="utf-8")
+def answer_key_json(spec: ExamSpec, seed: int, variants: list[Variant]) -> str:
+    """answer-key.json's text."""
+    return json.dumps(answer_key(spec, seed, variants), indent=2, sort_keys=False) + "\n"
