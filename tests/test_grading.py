@@ -121,3 +121,24 @@ def test_every_moodle_category_imports_with_one_mark(spec: Path, tmp_path: Path)
         if question.get("type") == "cloze" and named:
             assert _moodle_mark(question) % float(named.group(1)) == 0
     assert all(len(m) == 1 for m in marks.values()), {c: m for c, m in marks.items() if len(m) > 1}
+
+
+def _response(template_id: str, label: str | None = None) -> Response:
+    template = load_bank()[template_id]
+    return next(p.response for p in template.parts if label is None or p.label == label)
+
+
+def test_the_issues_five_examples_are_graded_as_their_questions_ask() -> None:
+    """Issue 23's examples: no part that asks for prose is keyed on numbers alone."""
+    pooling = _response("pooling-identify")        # operation, window and stride, justified
+    assert pooling.kind == "values" and pooling.manual >= 1 and pooling.labels == ("window size", "stride")
+    assert _response("two-models-shapes-params", "e").kind == "prose"     # discuss advantages...
+    assert _response("two-models-shapes-params", "f").kind == "prose"     # what happens with 32x32
+    decay = _response("lr-step-decay", "a")         # the decay as a formula, then the rates
+    assert decay.kind == "values" and decay.manual >= 1
+    bounds = _response("conv-input-size-bounds")    # height range, then width range, as the prose reads
+    assert bounds.labels == ("smallest height", "largest height", "smallest width", "largest width")
+    explain = _response("zero-lr-expected-loss")     # explain in one or two sentences (10 marks)
+    assert explain.manual >= 5 and explain.decimals is not None and explain.decimals <= 4
+    ce = _response("cross-entropy")                 # the demo's 2a: logarithms accepted, precision stated
+    assert ce.expression and ce.decimals == 2

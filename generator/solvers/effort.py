@@ -13,6 +13,7 @@ the variants of a family are equal work. The paper's own values (presets) stand 
 from __future__ import annotations
 
 from decimal import Decimal
+from functools import lru_cache
 from fractions import Fraction
 from typing import Any
 
@@ -20,6 +21,15 @@ EFFORT_BAND = 0.25        # an instance's effort stays within ±25 % of its fami
 
 
 def digits(value: Any) -> int:
+    """The significant digits a student writes for `value` (cached: solvers count the same few
+    numbers over and over)."""
+    try:
+        return _digits_cached(value)
+    except TypeError:            # unhashable: count it as it is
+        return _digits(value)
+
+
+def _digits(value: Any) -> int:
     """The significant digits a student writes for `value` (at least 1): 472058944 → 9, 0.035 → 2,
     -12 → 2, 3/4 → 2 (numerator and denominator)."""
     if isinstance(value, bool):
@@ -28,6 +38,21 @@ def digits(value: Any) -> int:
         return digits(value.numerator) + (digits(value.denominator) if value.denominator != 1 else 0)
     if isinstance(value, int):
         return max(1, len(str(abs(value))))
+    try:
+        text = repr(abs(float(value)))
+    except (TypeError, ValueError, ArithmeticError):
+        return 1
+    if "e" in text or "n" in text:        # 1e-05, inf, nan: the slow, exact way
+        return _digits_exactly(value)
+    if text.endswith(".0"):
+        text = text[:-2]
+    return max(1, len(text.replace(".", "").lstrip("0")))
+
+
+_digits_cached = lru_cache(maxsize=65536)(_digits)
+
+
+def _digits_exactly(value: Any) -> int:
     try:
         text = format(Decimal(str(float(value))).normalize(), "f").lstrip("-")
     except (TypeError, ValueError, ArithmeticError):
