@@ -145,7 +145,7 @@ def build(
 def export(
     spec: Optional[Path] = typer.Argument(None, help="Exam spec YAML (default: bank/exams/default.yaml)."),
     seed: int = typer.Option(..., "--seed", help="Exam seed: the same seed gives the same variants as `build`."),
-    fmt: str = typer.Option(..., "--format", help="moodle, qti, canvas, amc, csv, json or html."),
+    fmt: str = typer.Option(..., "--format", help="moodle, qti, canvas, amc, csv, json, html or responses."),
     variants: int = typer.Option(1, "--variants", min=1, max=999, help="How many variants."),
     roster: Optional[Path] = typer.Option(None, "--roster", help="CSV of students (id,name): one variant each."),
     out: Path = typer.Option(Path("output"), "--out", help="Output folder."),
@@ -166,6 +166,24 @@ def export(
     with stop_on_signals(), BarReporter() as reporter:   # SIGTERM removes the staging folder too
         result = run_export(options, reporter)
     typer.echo(f"exported {len(result.files)} file(s) in {result.folder}")
+
+
+@app.command()
+@user_errors
+def grade(
+    build_dir: Path = typer.Argument(..., help="A build's output folder (with its answer-key.json)."),
+    responses: Path = typer.Option(..., "--responses", metavar="FILE.csv",
+                                   help="Responses: code or student, label, response (and marks) per row."),
+    out: Optional[Path] = typer.Option(None, "--out", help="Output folder (default: BUILD_DIR-grades beside it)."),
+    device: str = typer.Option("cpu", "--device", help="Torch device for solvers: cpu, cuda or auto."),
+    bank: list[Path] = BANK_OPTION,
+    trust: list[Path] = TRUST_OPTION,
+) -> None:
+    """Mark responses against a build's key: grades.csv, students.csv, items.csv and report.html."""
+    from .grading.run import grade as run_grade
+
+    result = run_grade(build_dir, responses, out, _banks(bank, trust), device)
+    typer.echo(f"graded {len(result.rows)} response(s); wrote {len(result.files)} file(s) in {result.folder}")
 
 
 @app.command("list")

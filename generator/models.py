@@ -192,6 +192,7 @@ class ExamSpec:
     total_marks: float | None = None
     preset_prefix: str = ""          # names of this paper's presets start with it (e.g. oslo-2022)
     question_word: str = "Question"  # what the paper calls a question ("Exercise")
+    session: str = ""                # "Summer examinations"; like institution, course and date, printed only when given
 
 
 @dataclass(frozen=True)

@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import math
+import re
+from dataclasses import replace
 from fractions import Fraction
 from functools import lru_cache
 from typing import Any, Iterator
@@ -152,26 +154,34 @@ def _graded(part: Part, answers: dict[str, Any], answer: str, marks: float) -> s
     other marks."""
     response = part.response
     if response.manual and part.marks and marks != part.marks:
-        from dataclasses import replace
-
         response = replace(response, manual=round(response.manual * marks / part.marks * 2) / 2)
     try:
-        return key_text(response, answers, answer if response.manual else "")
+        graded = key_text(replace(response, manual=0.0), answers)
+        says_more = _letters(answer) - _letters(graded)   # the bank's answer names what the numbers do not
+        return key_text(response, answers, answer if response.manual and says_more else "")
     except (KeyError, TypeError, ValueError, ArithmeticError):
         return answer       # `examgen check` names the response that does not fit
 
 
-def scaled_points(points: list[float], total: float, step: float = 0.25) -> list[float]:
-    """Shares rescaled to add up to `total`, on a grid of `step`; the largest share absorbs the rounding."""
+def _letters(text: str) -> set[str]:
+    """The words of a key line outside its maths, to tell whether the bank's answer adds any."""
+    return set(re.findall(r"[A-Za-z]{3,}", re.sub(r"\$[^$]*\$|\\[A-Za-z]+", " ", text))) - {"parameters", "and"}
+
+
+def scaled_points(points: list[float], total: float, step: float | None = None) -> list[float]:
+    """Shares rescaled to add up to `total`, on the half-mark grid (quarter marks only when `total` is
+    under one mark; issue 25) unless `step` is given; the largest share absorbs the rounding. A grid
+    too coarse to give every share something falls back to quarter marks, then exact proportions."""
     own = sum(points)
     if own == 0 or abs(own - total) < 1e-9:
         return list(points)
-    scaled = [round(p * total / own / step) * step for p in points]
-    largest = max(range(len(points)), key=lambda i: points[i])
-    scaled[largest] += total - sum(scaled)
-    if min(scaled) <= 0:  # too coarse a grid for this many shares: keep exact proportions
-        return [p * total / own for p in points]
-    return scaled
+    for grid in ([step] if step else [0.25] if total < 1 else [0.5, 0.25]):
+        scaled = [round(p * total / own / grid) * grid for p in points]
+        largest = max(range(len(points)), key=lambda i: points[i])
+        scaled[largest] += total - sum(scaled)
+        if min(scaled) > 0:
+            return scaled
+    return [p * total / own for p in points]  # too many shares for any grid: keep exact proportions
 
 
 def marking_guide(part: Part, marks: float, ctx: dict[str, Any], where: str) -> str:

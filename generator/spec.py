@@ -11,7 +11,7 @@ from .models import ExamSpec, ItemSpec, SectionSpec
 from .inputs.schema import Problems, check_marks, expect, is_slug, unknown_keys
 from .safety.yamlsafe import read_yaml
 
-SPEC_KEYS = {"id", "title", "institution", "course", "date", "duration", "instructions",
+SPEC_KEYS = {"id", "title", "institution", "course", "session", "date", "duration", "instructions",
              "sections", "marks_unit", "total_marks", "preset_prefix", "doc",
              "question_word"}
 SECTION_KEYS = {"title", "intro", "shuffle", "questions", "separate", "optional"}
@@ -103,7 +103,7 @@ def parse_spec(path: Path, data: Any) -> ExamSpec:
         raise SpecError(f"{path}: expected a mapping of exam fields")
     unknown_keys(problems, data, SPEC_KEYS)
     strings = {k: expect(problems, data, k, str, required=k in ("title",)) or ""
-               for k in ("title", "institution", "course", "date", "duration", "marks_unit", "preset_prefix",
+               for k in ("title", "institution", "course", "session", "date", "duration", "marks_unit", "preset_prefix",
                          "question_word")}
     instructions = expect(problems, data, "instructions", list, required=False) or []
     raw = expect(problems, data, "sections", list) or []
@@ -128,7 +128,8 @@ def parse_spec(path: Path, data: Any) -> ExamSpec:
                       strings["course"], strings["date"], strings["duration"],
                       tuple(map(str, instructions)), tuple(sections), path,
                       strings["marks_unit"] or "marks", None if total is None else float(total),
-                      strings["preset_prefix"], strings["question_word"] or "Question", written=items)
+                      strings["preset_prefix"], strings["question_word"] or "Question", session=strings["session"],
+                      written=items)
 
 
 def load_spec(path: Path) -> ExamSpec:

@@ -22,12 +22,14 @@ load_all()
 runner = CliRunner()
 
 ESSAY = {"title": "t", "topics": ["cnn"], "kind": "short-answer", "source": {"paper": "original", "question": "1"},
-         "marks": 1, "question": "Say something.", "answer": "Anything."}
+         "marks": 1, "question": "Say something.", "answer": "Anything.",
+         "marking": [{"points": 1, "text": "a relevant statement"}]}
 
 
 def write_template(bank: Path, tid: str, **fields: object) -> None:
     (bank / "broken").mkdir(parents=True, exist_ok=True)
-    (bank / "broken" / f"{tid}.yaml").write_text(yaml.safe_dump({"id": tid, **ESSAY, **fields}), encoding="utf-8")
+    (bank / "broken" / f"{tid}.yaml").write_text(yaml.safe_dump(
+        {k: v for k, v in {"id": tid, **ESSAY, **fields}.items() if v is not None}), encoding="utf-8")  # None: leave out
 
 
 @pytest.fixture
@@ -197,3 +199,40 @@ def test_layout_problems_are_reported_per_template(tmp_bank: Path) -> None:
     notes = {t.id: " ".join(t.notes) for t in report.templates}
     assert "layout: forbidden text" in notes["leaky-note"] and "template" in notes["leaky-note"]
     assert "layout" not in notes["clean-note"] and "layout" not in notes["conv2d-params"]
+
+
+def test_a_solution_that_says_how_examgen_checked_itself_fails(tmp_bank: Path) -> None:
+    """Issue 25: autograd, a simulated run or the PyTorch module belong in `check`, not on the page."""
+    write_template(tmp_bank, "self-checked", solution="It is 4.\n(Checked numerically against automatic differentiation.)")
+    write_template(tmp_bank, "autograd-aside", solution="It is 4 (autograd through the layer gives the same matrix).")
+    write_template(tmp_bank, "plain-solution", solution="It is 4: automatic differentiation applies the chain rule.")
+    report = check_bank(["self-checked", "autograd-aside", "plain-solution"], samples=2, compile_pdf=False)
+    found = {t.id: " ".join(f.problem for f in t.failures) for t in report.templates}
+    assert "checked numerically" in found["self-checked"] and "examgen check" in found["self-checked"]
+    assert "autograd through" in found["autograd-aside"]
+    assert found["plain-solution"] == ""
+
+
+def test_a_part_without_a_marking_guide_fails(tmp_bank: Path) -> None:
+    """Issue 25: every part says what earns its marks."""
+    write_template(tmp_bank, "no-guide", marking=None)
+    write_template(tmp_bank, "two-parts", marks=None, marking=None, question=None, answer=None, parts=[
+        {"label": "a", "marks": 2, "question": "Say one thing.", "answer": "x",
+         "marking": [{"points": 2, "text": "the thing"}]},
+        {"label": "b", "marks": 1, "question": "Say another.", "answer": "y"}])
+    report = check_bank(["no-guide", "two-parts", "conv2d-params"], samples=2, compile_pdf=False)
+    found = {t.id: " ".join(f.problem for f in t.failures) for t in report.templates}
+    assert "the question (1 marks) has no marking guide" in found["no-guide"]
+    assert "part b" in found["two-parts"] and "part a" not in found["two-parts"]
+    assert found["conv2d-params"] == ""
+
+
+def test_marking_shares_off_the_half_mark_grid_fail(tmp_bank: Path) -> None:
+    """Issue 25: half marks; quarter marks only inside a part worth less than one mark."""
+    write_template(tmp_bank, "quarters", marks=3, marking=[{"points": 2.25, "text": "most"}, {"points": 0.75, "text": "rest"}])
+    write_template(tmp_bank, "halves", marks=3, marking=[{"points": 2.5, "text": "most"}, {"points": 0.5, "text": "rest"}])
+    write_template(tmp_bank, "small-part", marks=0.5, marking=[{"points": 0.25, "text": "one"}, {"points": 0.25, "text": "two"}])
+    report = check_bank(["quarters", "halves", "small-part"], samples=2, compile_pdf=False)
+    found = {t.id: " ".join(f.problem for f in t.failures) for t in report.templates}
+    assert "2.25, 0.75 are not multiples of 0.5" in found["quarters"]
+    assert found["halves"] == "" and found["small-part"] == ""

@@ -123,3 +123,33 @@ def test_precision_asked_is_precision_printed() -> None:
     assert vec([0.5, -2], 2) == "(0.50, -2.00)"
     assert matrix([[1, 0.5]]) == r"\begin{bmatrix} 1 & 0.5 \end{bmatrix}"
     assert mul([0.5, -0.162]) == r"0.5 \cdot (-0.162)"
+
+
+@pytest.mark.parametrize("points,total", [([1, 3.5], 8), ([1, 1, 1], 2), ([2, 1, 1], 5), ([4, 5, 4, 2], 15)])
+def test_rescaled_shares_lie_on_the_half_mark_grid(points: list[float], total: float) -> None:
+    """Issue 25: a grader can award half marks, not 0.89 or 2.75."""
+    shares = scaled_points(points, total)
+    assert abs(sum(shares) - total) < 1e-9 and all(s > 0 and float(2 * s).is_integer() for s in shares), shares
+
+
+def test_quarter_marks_only_inside_a_part_under_one_mark() -> None:
+    shares = scaled_points([0.5, 0.25], 0.5)
+    assert shares == [0.25, 0.25]
+    assert all(float(4 * s).is_integer() for s in scaled_points([1, 2], 0.75))
+
+
+def test_every_printed_share_of_the_default_and_demo_exams_is_on_the_grid() -> None:
+    """Default Q2 printed 0.89 per arrow (8 marks over 9) and shares of 2.75 and 1.75 before issue 25."""
+    checked = 0
+    for name in ("default", "demo"):
+        spec = load_spec(EXAMS / f"{name}.yaml")
+        for variant in sample_variants(spec, load_bank(), 3, 2, make_context("cpu"), Quiet()):
+            for question in (q for s in variant.sections for q in s.questions):
+                for part in question.parts:
+                    match = GUIDE.search(part.solution)
+                    assert match, (name, question.template_id, part.label)   # every part has a guide
+                    step = 0.25 if part.marks < 1 else 0.5
+                    for share in SHARE.findall(match.group(1)):
+                        assert (float(share) / step).is_integer(), (name, question.template_id, part.label, share)
+                        checked += 1
+    assert checked >= 40

@@ -122,7 +122,7 @@ def test_a_missing_bank_folder_is_one_line(tmp_path: Path) -> None:
 
 
 def test_check_reads_the_extra_bank(tmp_path: Path) -> None:
-    folder = course(tmp_path, "course-check", 'answers: {total: "a + b"}')
+    folder = course(tmp_path, "course-check", 'answers: {total: "a + b"}\nmarking: [{points: 1, text: the sum}]')
     done = run("check", "course-check", "--bank", folder, "--samples", "20", "--no-compile", "--json")
     assert done.exit_code == 0, done.output
     assert "course-check" in done.output
@@ -194,3 +194,22 @@ def test_draws_skip_what_the_template_declares_degenerate_but_given_values_stand
     given = json.loads(run("solve", "course-degenerate", "--bank", folder, "--set", "a=7", "--set", "b=0.5",
                            "--json").output)
     assert given["answers"]["total"] == 7
+
+
+def test_init_without_a_terminal_leaves_the_cover_fields_empty_with_comments(tmp_path: Path) -> None:
+    """Issue 25: no placeholder institution or date; the starter says what to fill in."""
+    assert run("init", tmp_path / "c").exit_code == 0
+    text = (tmp_path / "c" / "exams" / "course-exam.yaml").read_text()
+    for key in ("institution", "course", "session", "date"):
+        assert f'{key}: ""' in text and "fill in" in text.split(f'{key}: ""', 1)[1].splitlines()[0]
+    assert "Your University" not in text and "DL101" not in text
+
+
+def test_init_fills_in_the_cover_fields_it_is_given(tmp_path: Path) -> None:
+    import yaml
+
+    from examgen.commands.starter import write_starter
+
+    write_starter(tmp_path / "c", {"institution": "Uni: North", "course": "ML 2", "session": "", "date": "1 May"})
+    data = yaml.safe_load((tmp_path / "c" / "exams" / "course-exam.yaml").read_text())
+    assert (data["institution"], data["course"], data["session"], data["date"]) == ("Uni: North", "ML 2", "", "1 May")

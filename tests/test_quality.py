@@ -27,7 +27,8 @@ load_all()
 runner = CliRunner()
 CTX = make_context()
 ESSAY = {"title": "t", "topics": ["x"], "kind": "short-answer", "source": {"paper": "original", "question": "1"},
-         "marks": 1, "question": "Say << mode >>.", "answer": "Anything."}
+         "marks": 1, "question": "Say << mode >>.", "answer": "Anything.",
+         "marking": [{"points": 1, "text": "any answer"}]}
 
 
 @pytest.fixture
@@ -41,7 +42,8 @@ def tmp_bank(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 def write(bank: Path, tid: str, **fields: object) -> None:
-    (bank / "q" / f"{tid}.yaml").write_text(yaml.safe_dump({"id": tid, **ESSAY, **fields}), encoding="utf-8")
+    data = {k: v for k, v in {"id": tid, **ESSAY, **fields}.items() if v is not None}
+    (bank / "q" / f"{tid}.yaml").write_text(yaml.safe_dump(data), encoding="utf-8")
 
 
 # --- the general checks ---------------------------------------------------------------------------

@@ -36,3 +36,19 @@ def test_every_paper_question_cites_its_paper() -> None:
         cited = [i.template for section in v.instances for i in section]
         own = [t for t in cited if paper in {t.source.paper, *(s.paper for s in t.sources)}]
         assert len(own) == len(cited), [t.id for t in cited if t not in own]
+
+
+def test_cover_and_header_print_only_what_the_spec_gives() -> None:
+    """Issue 25: no "examgen University", no placeholder session, no source paper's date on a new paper."""
+    from examgen.inputs.paths import ROOT as _ROOT
+    from examgen.spec import load_spec as _load
+    from examgen.tex.document import cover_lines
+
+    for path in sorted((_ROOT / "bank" / "exams").glob("*.yaml")):
+        spec = _load(path)
+        assert not spec.date, path.name          # a spec builds new papers: the source paper's date is not theirs
+        assert "examgen" not in spec.institution.lower() and "DL101" not in spec.course, path.name
+    default = _load(_ROOT / "bank" / "exams" / "default.yaml")
+    assert default.institution == default.session == "" and [k for k, _ in cover_lines(default, [], [], "Question")][:1] == ["Duration"]
+    fast = _load(_ROOT / "bank" / "exams" / "fast-cs4045.yaml")
+    assert ("Session", "Final examination") in cover_lines(fast, [], [], "Question")

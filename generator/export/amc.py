@@ -38,7 +38,7 @@ def write_amc(build: ExportBuild, out: Path, figures: Figures) -> list[Path]:
                  "student": escape_latex(f"{v.student_name} ({v.student_id})") if v.student_id else "",
                  "association": _association(v.student_id) if v.student_id else ""}
                 for v in build.variants]
-    meta = escape_latex(f"{spec.institution} · {spec.course} · {spec.date} · {spec.duration}")
+    meta = escape_latex(" · ".join(s for s in (spec.institution, spec.course, spec.session, spec.date, spec.duration) if s))
     tex = render_document("export/amc.tex.j2", title=escape_latex(spec.title), meta=meta,
                           seed=build.seed, variants=variants)
     path = out / f"{spec.id}-amc.tex"

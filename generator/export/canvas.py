@@ -365,7 +365,8 @@ def assessment_meta(build: ExportBuild, variant: ExportVariant, quiz: str, point
     root = etree.Element(f"{{{CANVAS}}}quiz", nsmap={None: CANVAS, "xsi": XSI}, identifier=quiz)
     root.set(f"{{{XSI}}}schemaLocation", CANVAS_LOCATION)
     spec = build.spec
-    lines = [_words(f"{spec.institution}, {spec.course}. {spec.date}. {spec.duration}."), f"Exam code {variant.code}."]
+    about = ", ".join(s for s in (spec.institution, spec.course, spec.session, spec.date, spec.duration) if s)
+    lines = [*([_words(f"{about}.")] if about else []), f"Exam code {variant.code}."]
     if optional:
         whys = dict.fromkeys(_words(build.spec.sections[item.number - 1].optional) for item, _ in entries)
         lines.append(f"Optional section ({'; '.join(whys)}): not counted in the exam's total.")

@@ -7,15 +7,13 @@ running it as a formula (OWASP's CSV injection advice); a plain number such as `
 from __future__ import annotations
 
 import csv
-import re
 from pathlib import Path
 
+from ..safety.csvcells import inert
 from ..tex.latexfmt import roman
 from .figures import Figures
 from .items import ExportBuild, ExportVariant, Item, ItemPart
 
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-PLAIN_NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
 COLUMNS = ("exam", "seed", "variant", "code", "student_id", "student_name", "question", "template",
            "kind", "marks", "auto_marks", "manual_marks", "optional", "answer", "labels", "values", "tolerances",
            "correct_options")
@@ -28,7 +26,7 @@ def write_csv(build: ExportBuild, out: Path, figures: Figures) -> list[Path]:
         writer.writerow(COLUMNS)
         for variant in build.variants:
             for item in variant.items:
-                writer.writerows([_inert(cell) for cell in _row(build, variant, item, part)] for part in item.parts)
+                writer.writerows([inert(cell) for cell in _row(build, variant, item, part)] for part in item.parts)
     return [path]
 
 
@@ -39,8 +37,3 @@ def _row(build: ExportBuild, variant: ExportVariant, item: Item, part: ItemPart)
             f"{part.auto_marks:g}", f"{part.marks - part.auto_marks:g}", "yes" if part.optional else "", part.answer,
             " | ".join(v.label for v in part.values), " ".join(v.text for v in part.values),
             " ".join(repr(v.tolerance) for v in part.values), " ".join(correct)]
-
-
-def _inert(cell: str) -> str:
-    """The cell as a spreadsheet must read it: as text, unless it is a plain number."""
-    return "'" + cell if cell.startswith(FORMULA_START) and not PLAIN_NUMBER.fullmatch(cell) else cell

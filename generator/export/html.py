@@ -31,7 +31,8 @@ def page(build: ExportBuild, variant: ExportVariant, solutions: bool, convert: C
     come from the spec, not the rendered sections (those are escaped for LaTeX: `Back{-}propagation`)."""
     spec = build.spec
     who = f" · {variant.student_name}" if variant.student_name else ""
-    meta = f"{spec.institution} · {spec.course} · {spec.date} · {spec.duration} · exam code {variant.code}{who}"
+    about = [s for s in (spec.institution, spec.course, spec.session, spec.date, spec.duration) if s]
+    meta = " · ".join([*about, f"exam code {variant.code}{who}"])
     title = spec.title + (" — Solutions" if solutions else "")
     sections = [{"number": number, "title": _esc(spec.sections[number - 1].title),
                  "intro": _esc(spec.sections[number - 1].intro), "questions": [_item(i, convert) for i in group]}

@@ -107,6 +107,7 @@ def export_build(spec: ExamSpec, seed: int, variants: list[Variant]) -> ExportBu
 def _spec(spec: ExamSpec) -> ExamSpec:
     sections = tuple(replace(s, title=clean(s.title), intro=clean(s.intro)) for s in spec.sections)
     return replace(spec, title=clean(spec.title), institution=clean(spec.institution), course=clean(spec.course),
+                   session=clean(spec.session),
                    date=clean(spec.date), duration=clean(spec.duration), marks_unit=clean(spec.marks_unit),
                    instructions=tuple(clean(i) for i in spec.instructions), sections=sections)
 

@@ -32,12 +32,13 @@ def writers() -> dict[str, Writer]:
     from .json_build import write_json
     from .moodle import write_moodle
     from .qti import write_qti
+    from .responses import write_responses
 
     return {"moodle": write_moodle, "qti": write_qti, "amc": write_amc, "csv": write_csv,
-            "json": write_json, "html": write_html, "canvas": write_canvas}
+            "json": write_json, "html": write_html, "canvas": write_canvas, "responses": write_responses}
 
 
-FORMATS = ("moodle", "qti", "amc", "csv", "json", "html", "canvas")
+FORMATS = ("moodle", "qti", "amc", "csv", "json", "html", "canvas", "responses")
 
 
 @dataclass

@@ -154,6 +154,59 @@ def mcq_problems(instance: Instance) -> list[str]:
     return problems
 
 
+# How examgen verified itself (autograd, a simulated run, the PyTorch module) belongs in `examgen check`,
+# not on the page: a solution, answer or guide line that says so fails (issue 25).
+SELF_CHECK_PHRASES = ("checked numerically", "checked against", "checked on the pytorch", "checked with autograd",
+                      "autograd gives", "autograd through", "autograd on", "autograd agrees",
+                      "simulated first epoch", "a simulated epoch", "the model above runs",
+                      "through the real stack", "verified numerically", "verified with", "examgen verified",
+                      "against automatic differentiation")
+
+
+def self_check_problems(template: Template) -> list[str]:
+    """Solution, answer and marking lines that speak of how examgen checked itself."""
+    texts = [("solution", template.stem_solution)]
+    for part in template.parts:
+        where = f"part {part.label}" if part.label else "main"
+        texts += [(f"{where} solution", part.solution), (f"{where} answer", part.answer)]
+        texts += [(f"{where} marking[{i}]", m.text) for i, m in enumerate(part.marking)]
+    found = []
+    for where, text in texts:
+        for line in (text or "").splitlines():
+            hits = [p for p in SELF_CHECK_PHRASES if p in " ".join(line.lower().split())]
+            if hits:
+                found.append(f"{where} says how examgen checked itself ({hits[0]!r}): "
+                             f"{line.strip()[:80]!r}; leave that to `examgen check`")
+    return found
+
+
+def marking_problems(template: Template) -> list[str]:
+    """Every part has a marking guide, and its shares lie on the half-mark grid (quarter marks only
+    inside a part worth less than one mark)."""
+    found = []
+    for part in template.parts:
+        where = f"part {part.label}" if part.label else "the question"
+        if part.marks and not part.marking:
+            found.append(f"{where} ({part.marks:g} marks) has no marking guide "
+                         "(`marking:` a list of {points, text} adding up to its marks)")
+            continue
+        step = mark_step(part.marks)
+        off = [m.points for m in part.marking if not on_grid(m.points, step)]
+        if off:
+            found.append(f"{where}: marking shares {', '.join(f'{p:g}' for p in off)} are not multiples of "
+                         f"{step:g} (half marks; quarter marks only in a part worth less than one mark)")
+    return found
+
+
+def mark_step(marks: float) -> float:
+    """The grid a part's shares lie on: half marks, quarter marks in a part worth less than one mark."""
+    return 0.25 if marks < 1 else 0.5
+
+
+def on_grid(value: float, step: float) -> bool:
+    return abs(value / step - round(value / step)) < 1e-9
+
+
 def label_stream() -> Iterator[str]:
     """Part labels a, b, ..., z, aa, ab, ... without end."""
     n = 0

@@ -69,8 +69,9 @@ def answer_space(part: RenderedPart, unit: str) -> str:
 
 
 def cover_lines(spec: ExamSpec, page_sections: list, optional: list[str], word: str) -> list[tuple[str, str]]:
-    """Date, duration and what the paper is marked out of; optional questions apart from the total."""
-    rows = [(k, v) for k, v in (("Date", spec.date), ("Duration", spec.duration)) if v]
+    """Session, date, duration (each only when the spec gives it) and what the paper is marked out of;
+    optional questions apart from the total."""
+    rows = [(k, v) for k, v in (("Session", spec.session), ("Date", spec.date), ("Duration", spec.duration)) if v]
     unit = spec.marks_unit
     required = [(i, s) for i, s in enumerate(page_sections, start=1) if not optional[i - 1]]
     if is_percent(unit):

@@ -4,8 +4,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from ..models import ExamSpec, Instance, Variant
+from ..models import ExamSpec, Instance, RenderedPart, Variant
 from ..render import plain
+from ..tex.latexfmt import roman
 
 
 def describe(instance: Instance) -> dict[str, Any]:
@@ -26,8 +27,7 @@ def variant_record(variant: Variant) -> dict[str, Any]:
         for question, instance in zip(section.questions, instances):
             questions.append({
                 "number": number,
-                "parts": [{"label": f"{number}{p.label}", "marks": p.marks, "answer": p.answer}
-                          for p in question.parts],
+                "parts": [_part_record(number, p) for p in question.parts],
                 "template": instance.template.id,
                 **describe(instance),
             })
@@ -35,6 +35,16 @@ def variant_record(variant: Variant) -> dict[str, Any]:
     if variant.student is not None:
         record["student"] = {"id": variant.student.id, "name": variant.student.name}
     return {**record, "questions": questions}
+
+
+def _part_record(number: int, part: RenderedPart) -> dict[str, Any]:
+    """A part as printed: its label, marks (as the spec scales them), key text, the template part
+    it renders (`index`, for `examgen grade`) and, for a choice, the right options' labels."""
+    record: dict[str, Any] = {"label": f"{number}{part.label}", "marks": part.marks, "answer": part.answer,
+                              "index": part.index}
+    if part.options:
+        record["correct"] = [roman(i) for i, o in enumerate(part.options) if o.correct]
+    return record
 
 
 def answer_key(spec: ExamSpec, seed: int, variants: list[Variant]) -> dict[str, Any]:
