@@ -26,7 +26,7 @@ TOP_KEYS = {"id", "title", "topics", "kind", "source", "also_in", "params", "rul
             "shuffle", "multiple", "space", "answers", "degenerate", "balance", "mistakes", "marking",
             "effort", "response", "alt"}
 PART_KEYS = {"label", "marks", "question", "solution", "answer", "options", "draw", "shuffle",
-             "multiple", "space", "when", "marking", "response"}
+             "multiple", "space", "when", "marking", "response", "depends"}
 
 
 JINJA_TAGS = re.compile(r"<%.*?%>|<<.*?>>|<#.*?#>", re.S)
@@ -126,11 +126,44 @@ def _part(problems: Problems, data: dict, where: str, label: str | None) -> Part
     when = expect(problems, data, "when", str, where, required=False)
     marking = _marking(problems, data.get("marking"), marks, f"{where}.marking" if where else "marking")
     response = parse_response(problems, data.get("response"), where, marks, bool(options))
+    depends = _depends(problems, data.get("depends"), f"{where}.depends" if where else "depends", label)
     if marks is None or question is None:
         return None
     return Part(label, float(marks), question, solution, answer or "<< correct >>", options, draw,
                 bool(data.get("shuffle", True)), multiple, str(data["space"]) if "space" in data else None, when,
-                marking, response)
+                marking, response, depends)
+
+
+def _check_depends(problems: Problems, parts: tuple[Part, ...], solver: str | None) -> None:
+    """A part follows from an earlier part, through a `@follows` function of the template's solver."""
+    from .solvers import FOLLOWS
+
+    earlier: list[str | None] = []
+    for i, part in enumerate(parts):
+        if part.depends:
+            if part.depends["part"] not in earlier:
+                problems.add(f"parts[{i}].depends.part", f"{part.depends['part']!r} is not an earlier part")
+            wanted = f"{solver}:{part.response.answers[0] if part.response.answers else ''}"
+            if wanted not in FOLLOWS:
+                problems.add(f"parts[{i}].depends", f"no @follows({solver!r}, ...) recomputes this part's answer")
+        earlier.append(part.label)
+
+
+def _depends(problems: Problems, data: Any, where: str, label: str | None) -> dict[str, Any] | None:
+    """`depends: {part: a, answer: output, credit: 1}`: this part's answer is computed from part a's
+    `output`; a student who works on correctly from their own wrong value earns `credit` of the
+    graded marks (follow-through, `examgen grade`; a `@follows` function recomputes it)."""
+    if data is None:
+        return None
+    if not isinstance(data, dict) or not isinstance(data.get("part"), str) or not isinstance(data.get("answer"), str):
+        problems.add(where, "expected {part: <earlier part's label>, answer: <its answer>, credit: 0 to 1}")
+        return None
+    credit = data.get("credit", 1)
+    if isinstance(credit, bool) or not isinstance(credit, (int, float)) or not 0 < credit <= 1:
+        problems.add(f"{where}.credit", "expected the share of the marks follow-through earns, above 0 and at most 1")
+    if data["part"] == label:
+        problems.add(f"{where}.part", "a part cannot follow from itself")
+    return {"part": data["part"], "answer": data["answer"], "credit": float(credit) if isinstance(credit, (int, float)) else 1.0}
 
 
 def _parts(problems: Problems, data: dict) -> tuple[Part, ...]:
@@ -250,6 +283,7 @@ def parse_template(path: Path, data: Any, untrusted: Path | None = None) -> Temp
     stem_solution = expect(problems, data, "solution", str, required=False) if "parts" in data else ""
     parts = _with_expression_working(_parts(problems, data), exprs)
     quality = _quality(problems, data, parts)
+    _check_depends(problems, parts, solver)
     effort = _effort(problems, data, solver or (exprs and "answers"))
     check_comments(problems, stem, "question")
     check_comments(problems, stem_solution, "solution")

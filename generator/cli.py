@@ -173,16 +173,23 @@ def export(
 def grade(
     build_dir: Path = typer.Argument(..., help="A build's output folder (with its answer-key.json)."),
     responses: Path = typer.Option(..., "--responses", metavar="FILE.csv",
-                                   help="Responses: code or student, label, response (and marks) per row."),
+                                   help="Responses: examgen's CSV (code or student, label, response, marks per "
+                                        "row), AMC's CSV export of scores (Exam, A:id, Name, Mark, one column per "
+                                        "<family>-<part> question: the scores are taken as the marks) or Moodle's "
+                                        "quiz Responses report as CSV (Response N answers the N-th part of the "
+                                        "variant named by an 'Exam code' column or by 'ID number' on the roster)."),
+    source: Optional[str] = typer.Option(None, "--from", metavar="examgen|amc|moodle",
+                                         help="The responses file's format (default: told by its header)."),
     out: Optional[Path] = typer.Option(None, "--out", help="Output folder (default: BUILD_DIR-grades beside it)."),
     device: str = typer.Option("cpu", "--device", help="Torch device for solvers: cpu, cuda or auto."),
     bank: list[Path] = BANK_OPTION,
     trust: list[Path] = TRUST_OPTION,
 ) -> None:
-    """Mark responses against a build's key: grades.csv, students.csv, items.csv and report.html."""
+    """Mark responses against a build's key: grades.csv, students.csv, items.csv, report.html,
+    report.pdf and feedback/<student>.pdf (marks per part, the named mistake, the follow-through)."""
     from .grading.run import grade as run_grade
 
-    result = run_grade(build_dir, responses, out, _banks(bank, trust), device)
+    result = run_grade(build_dir, responses, out, _banks(bank, trust), device, source)
     typer.echo(f"graded {len(result.rows)} response(s); wrote {len(result.files)} file(s) in {result.folder}")
 
 

@@ -94,6 +94,7 @@ class Part:
     when: str | None = None          # a parameter that must be truthy for the part to be asked
     marking: tuple[MarkingPoint, ...] = ()  # the guide; its points add up to `marks` and rescale with them
     response: Response = Response()      # what the student gives and how it is graded
+    depends: dict[str, Any] | None = None   # {part, answer, credit}: computed from an earlier part's answer
 
 
 @dataclass(frozen=True)

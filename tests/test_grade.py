@@ -85,7 +85,8 @@ def test_responses_copied_from_the_key_score_full_marks_and_the_build_is_untouch
     students = read_csv(result.folder / "students.csv")
     assert [s["total"] for s in students] == [s["max"] for s in students] == ["19"] * 3
     assert snapshot(folder) == before      # grading never changes the build folder
-    assert {p.name for p in result.files} == {"grades.csv", "students.csv", "items.csv", "report.html"}
+    assert {p.name for p in result.files} == {"grades.csv", "students.csv", "items.csv", "report.html", "report.pdf",
+                                            "s0.pdf", "s1.pdf", "s2.pdf"}
 
 
 @pytest.mark.parametrize("written_as", ["{}", "{:,}", "{} parameters"])
@@ -320,3 +321,136 @@ def test_the_report_opens_in_chromium_with_its_plots(classes, tmp_path: Path) ->
                    capture_output=True, timeout=120)
     gray = Image.open(shot).convert("L")
     assert ImageStat.Stat(gray).stddev[0] > 20
+
+
+# --- the files instructors already have: AMC's scores, Moodle's responses report -------------------
+
+def amc_questions(build, tmp_path: Path) -> list[list[str]]:
+    """Each copy's AMC question names, read from the AMC source examgen exports (copy N = variant N)."""
+    import re
+
+    from examgen.export.amc import write_amc
+
+    tex = write_amc(build, tmp_path, Figures())[0].read_text(encoding="utf-8")
+    groups = {}
+    for chunk in tex.split("\\element{")[1:]:
+        groups.setdefault(chunk[:chunk.index("}")], []).extend(re.findall(r"\\begin\{question\w*\}\{([^}]*)\}", chunk))
+    return [groups[g] for g in sorted(groups)]
+
+
+def test_amcs_csv_export_of_scores_is_read_as_the_graders_marks_per_part(demo, tmp_path: Path) -> None:
+    """AMC's CSV module writes `"Exam","A:id","Name","Mark",<question>...` quoted, with decimal commas;
+    each copy's scores of a part's questions are summed into that part's marks."""
+    from examgen.grading.formats import amc_name
+
+    folder, key, build = demo
+    copies = amc_questions(build, tmp_path)
+    names = sorted({q for qs in copies for q in qs})
+    assert "conv2d-params-q" in names and "conv2d-by-hand-b-1" in names
+    lines = ['"Exam","A:id","Name","Mark",' + ",".join(f'"{n}"' for n in names)]
+    meant = {}
+    for number, (code, questions) in enumerate(zip(key.order, copies), start=1):
+        scores = {}
+        for label, part in key.keys[code].items():   # each question its share; half marks on 1d
+            own = [q for q in questions if q == amc_name(part.family, part.own)
+                   or q.startswith(amc_name(part.family, part.own) + "-")]
+            scores.update({q: part.marks / len(own) * (0.5 if label == "1d" else 1) for q in own})
+            meant[code, label] = part.marks * (0.5 if label == "1d" else 1)
+        lines.append(f'"{number}","","","{sum(scores.values()):g}",'
+                     + ",".join(f'"{str(scores[n]).replace(".", ",")}"' if n in scores else '""' for n in names))
+    (tmp_path / "amc.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    result = grade(folder, tmp_path / "amc.csv", tmp_path / "out")
+    assert {(g.code, g.key.label): g.marks for g in result.rows} == meant
+    assert {g.verdict.verdict for g in result.rows} == {"manual"}
+    assert all(g.student == g.code for g in result.rows)     # no roster: the copy number names the variant
+    with pytest.raises(GradeError, match="copy '9' is not a variant number"):
+        (tmp_path / "bad.csv").write_text(lines[0] + '\n"9","","","0",' + ",".join('""' for _ in names) + "\n")
+        grade(folder, tmp_path / "bad.csv", tmp_path / "out2", source="amc")
+
+
+def moodle_report(key, rows: list[tuple[str, str, list[str]]]) -> str:
+    """A Moodle quiz Responses report as downloaded (CSV): identity columns, the attempt's state and
+    times, its grade, then Response N and Right answer N per slot; `Exam code` added as a profile field."""
+    slots = max(len(r) for _, _, r in rows)
+    header = ["Surname", "First name", "ID number", "Email address", "Exam code", "State", "Started on", "Completed",
+              "Time taken", "Grade/19.00"] + [c for n in range(1, slots + 1) for c in (f"Response {n}", f"Right answer {n}")]
+    body = [["Doe", name, "", f"{name.lower()}@example.org", code, "Finished", "7 December 2026  9:00 AM",
+             "7 December 2026  10:30 AM", "1 hour 30 mins", "-"] + [c for r in responses for c in (r, "")]
+            for name, code, responses in rows]
+    lines = [header, *body, ["Overall average"] + [""] * (len(header) - 1)]
+    import io
+
+    buffer = io.StringIO()
+    csv.writer(buffer).writerows(lines)
+    return buffer.getvalue()
+
+
+def test_moodles_responses_report_is_read_slot_by_slot_in_exam_order(demo, tmp_path: Path) -> None:
+    folder, key, _ = demo
+    first, second = key.order[:2]
+    right = [key_text(p) for p in key.keys[first].values()]
+    shape = [int(e.value) for e in key.keys[second]["1b"].groups[next(iter(key.keys[second]["1b"].groups))]]
+    loss = key.keys[second]["2a"]
+    name, why, wrong = loss.mistakes[0]
+    answers = ["-", "; ".join(f"part {i}: {x}" for i, x in enumerate(shape, 1)), "-", "-", "-",
+               written(wrong, loss.response.kind), "-"]
+    text = moodle_report(key, [("Ada", first, right), ("Ben", second.lower(), answers)])
+    (tmp_path / "moodle.csv").write_text(text, encoding="utf-8")
+    result = grade(folder, tmp_path / "moodle.csv", tmp_path / "out")
+    by = {(g.student, g.key.label): g for g in result.rows}
+    assert {by["ada@example.org", lab].verdict.verdict for lab in key.keys[first]} == {"correct"}
+    assert by["ben@example.org", "2a"].verdict.mistake == name
+    assert by["ben@example.org", "1a"].verdict.verdict == "blank"
+    if len(key.keys[second]["1b"].groups) == 1:      # a cloze of one shape: read in order
+        assert by["ben@example.org", "1b"].verdict.verdict == "correct"
+
+
+def test_the_report_pdf_and_a_feedback_pdf_per_student_name_marks_and_mistakes(demo, tmp_path: Path) -> None:
+    folder, key, _ = demo
+    code, parts = next(iter(key.keys.items()))
+    name, why, wrong = parts["2a"].mistakes[0]
+    shapes = follow_through_case(parts["1b"])
+    rows = [{"code": code, "student": "s-ada", "label": "1a", "response": key_text(parts["1a"])},
+            {"code": code, "student": "s-ada", "label": "2a", "response": written(wrong, parts["2a"].response.kind)},
+            {"code": code, "student": "s-ada", "label": "1b",
+             "response": "; ".join(f"{n}: {shapes[1][n]}" for n in shapes[0])}]
+    result = grade(folder, write_rows(tmp_path / "r.csv", rows), tmp_path / "out")
+    report, sheet = result.folder / "report.pdf", result.folder / "feedback" / "s-ada.pdf"
+    assert report in result.files and sheet in result.files
+    for pdf in (report, sheet):
+        assert pdf.read_bytes().startswith(b"%PDF-")
+    if shutil.which("pdftotext") is None:
+        pytest.skip("pdftotext is not installed")
+    text = " ".join(subprocess.run(["pdftotext", "-layout", str(sheet), "-"], capture_output=True, text=True,
+                                   check=True).stdout.split())
+    assert f"Part 1a: {parts['1a'].marks:g} of {parts['1a'].marks:g} marks" in text
+    assert "Part 2a: 0 of 2 marks" in text and name in text
+    assert " ".join(why.split()[1:4]) in text          # the mistake's explanation, in words
+    assert "follow-through" in text and "Total:" in text
+    summary = subprocess.run(["pdftotext", str(report), "-"], capture_output=True, text=True, check=True).stdout
+    assert "Facility and discrimination" in summary and "Per-variant difficulty" in summary and name in summary
+
+
+def test_a_later_part_computed_from_a_wrong_earlier_part_gets_follow_through(demo, tmp_path: Path) -> None:
+    """Issue 26: the demo's 1d pools the student's own 1c (conv2d-by-hand declares `depends:`);
+    a wrong 1c pooled correctly earns 1d's marks, as the marking guide says; the key's pooling of
+    a wrong 1c, or a wrong pooling, does not."""
+    from examgen.solvers.handwork import max_pool
+
+    folder, key, _ = demo
+    code, parts = next(iter(key.keys.items()))
+    conv, pool = parts["1c"], parts["1d"]
+    assert pool.depends == {"part": "a", "answer": "output", "credit": 1.0} and pool.follow is not None
+    wrong = [row[:] for row in pool.answers["output"]]
+    wrong[0][0] += 1
+    pooled = max_pool(wrong, pool.params["pool"], 1)
+    rows = [{"code": code, "label": "1c", "response": str(wrong)}, {"code": code, "label": "1d", "response": str(pooled)}]
+    result = grade(folder, write_rows(tmp_path / "r.csv", rows), tmp_path / "out")
+    got = {r["label"]: r for r in read_csv(result.folder / "grades.csv")}
+    assert got["1c"]["verdict"] == "wrong" and float(got["1c"]["marks"]) == 0
+    assert got["1d"]["verdict"] == "follow-through" and float(got["1d"]["marks"]) == pool.auto
+    assert "your own answer to 1c" in got["1d"]["detail"]
+    off = [[v + 1 for v in row] for row in pooled]      # pooled wrongly: no credit
+    rows[1]["response"] = str(off)
+    result = grade(folder, write_rows(tmp_path / "r2.csv", rows), tmp_path / "out2")
+    assert {r["label"]: r for r in read_csv(result.folder / "grades.csv")}["1d"]["verdict"] == "wrong"

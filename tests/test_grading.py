@@ -51,7 +51,7 @@ def test_the_key_prints_the_exact_value_rounded_once_and_every_tolerance_holds_i
             if response.kind not in NUMERIC:
                 continue
             graded = key_text(replace(response, manual=0.0), instance.solved.answers)
-            assert part.answer == graded or part.answer.startswith(graded + "; by hand (")
+            assert part.answer == graded or part.answer.startswith((graded + "; by hand (", graded + " (and "))
             for name in response.answers:
                 for exact, expected in zip(_leaves(instance.solved.answers[name]),
                                            expected_values(Response(response.kind, (name,), (), response.decimals),

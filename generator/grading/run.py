@@ -1,19 +1,21 @@
-"""`examgen grade BUILD_DIR --responses FILE.csv`: every response marked against the build's
+"""`examgen grade BUILD_DIR --responses FILE.csv [--from examgen|amc|moodle]`: every response
+(examgen's CSV, AMC's scores or Moodle's responses report: formats.py) marked against the build's
 answer-key.json, each instance solved again from its parameters (and checked to give the key's
 answers) so that the named mistakes and follow-through can be worked out; then grades.csv,
-students.csv, items.csv and report.html in the output folder. The build folder is only read.
+students.csv, items.csv, report.html, report.pdf and feedback/<student>.pdf in the output folder.
+The build folder is only read.
 """
 from __future__ import annotations
 
 import csv
 import json
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from ..errors import ExamgenError
-from .verdicts import PartKey, Verdict, mark, part_key
+from .verdicts import PartKey, Verdict, follow_from, mark, part_key
 
 COLUMNS = ("code", "student", "label", "response", "marks")
 
@@ -165,10 +167,25 @@ def grade_rows(key: Key, rows: list[tuple[int, str, str, str, str, str | None]],
         for label, part in key.keys[code].items():
             if (student, label) not in seen:
                 graded.append(Graded(code, student, part, Verdict("blank", 0.0, "no row in the responses")))
+    graded = [_followed(g, graded) for g in graded]
     order = {c: i for i, c in enumerate(key.order)}
     labels = {c: {lab: i for i, lab in enumerate(parts)} for c, parts in key.keys.items()}
     graded.sort(key=lambda g: (order[g.code], g.student, labels[g.code][g.key.label]))
     return graded
+
+
+def _followed(item: Graded, graded: list[Graded]) -> Graded:
+    """A wrong answer to a part that follows from an earlier one (`depends:`), right from the
+    student's own earlier answer, is follow-through."""
+    part = item.key
+    if part.depends is None or item.verdict.verdict != "wrong":
+        return item
+    earlier = next((g for g in graded if g.student == item.student and g.code == item.code
+                    and g.key.number == part.number and g.key.own == part.depends["part"]), None)
+    if earlier is None or earlier.verdict.verdict == "correct":
+        return item          # a wrong answer after a right one is simply wrong
+    verdict = follow_from(part, earlier.key, earlier.response, item.response)
+    return replace(item, verdict=verdict) if verdict else item
 
 
 def _given(verdict: Verdict, marks: str, part: PartKey, where: str) -> Verdict:
@@ -183,14 +200,17 @@ def _given(verdict: Verdict, marks: str, part: PartKey, where: str) -> Verdict:
 
 
 def grade(build_dir: Path, responses: Path, out: Path | None = None, banks: Any = None,
-          device: str = "cpu") -> GradeResult:
-    """Mark every response and write grades.csv, students.csv, items.csv and report.html."""
+          device: str = "cpu", source: str | None = None) -> GradeResult:
+    """Mark every response (examgen's CSV, AMC's scores or Moodle's responses report: `source`, else
+    detected from the header) and write grades.csv, students.csv, items.csv, report.html,
+    report.pdf and feedback/<student>.pdf."""
     from .analysis import analyse
+    from .formats import read_rows
     from .report import write_outputs
 
     build_dir = Path(build_dir)
     key = load_key(build_dir, banks, device)
-    graded = grade_rows(key, read_responses(Path(responses), key), Path(responses).name)
+    graded = grade_rows(key, read_rows(Path(responses), key, source), Path(responses).name)
     folder = Path(out) if out else build_dir.parent / f"{build_dir.name}-grades"
     if folder.resolve() == build_dir.resolve():
         raise GradeError("--out: grading never writes into the build folder; give another folder")

@@ -39,6 +39,10 @@ class PartKey:
     option_count: int = 0
     layers: list[dict[str, Any]] | None = None   # a layer stack, for follow-through
     input_shape: list[int] | None = None
+    depends: dict[str, Any] | None = None        # {part, answer, credit}: follows from an earlier part
+    follow: Any = None                           # recomputes this part's answer from earlier answers
+    params: dict[str, Any] = field(default_factory=dict)
+    answers: dict[str, Any] = field(default_factory=dict)
 
     @property
     def auto(self) -> float:
@@ -80,6 +84,11 @@ def part_key(template: Template, index: int, code: str, label: str, marks: float
     if not key.groups and response.kind in ("number", "values", "shape", "matrix"):
         key.response = Response("prose", manual=response.manual)   # nothing a float grades: by hand
         return key
+    if part.depends and response.answers:
+        from ..solvers import FOLLOWS
+
+        key.depends, key.params, key.answers = part.depends, dict(params), dict(solved.answers)
+        key.follow = FOLLOWS.get(f"{template.solver}:{response.answers[0]}")
     spec = template.mistakes.get(own)
     if spec and spec.get("answer") in response.answers:
         key.mistakes = _mistakes(spec, response, params, solved, ctx, key.groups)
@@ -165,6 +174,33 @@ def _values(key: PartKey, text: str) -> Verdict:
     if len(key.groups) > 1:     # labelled values: each earns its share
         return _shares(key, {n: "correct" if ok else "wrong" if n in given else "missing" for n, ok in right.items()})
     return Verdict("wrong", 0.0, f"gave {_given_text(given)}; the key is {key.key_text}")
+
+
+def follow_from(key: PartKey, earlier: PartKey, earlier_text: str, text: str) -> Verdict | None:
+    """Follow-through from an earlier part (`depends:`): this part recomputed from the student's own
+    earlier value (right or wrong) by the family's `@follows` function; None unless it matches."""
+    if key.follow is None or not earlier.groups:
+        return None
+    try:
+        own = _given(earlier, earlier_text)
+        value = own[next(iter(earlier.groups))]
+        recomputed = key.follow(dict(key.params), {**key.answers, key.depends["answer"]: _plain_numbers(value)})
+        expected = groups(expected_values(key.response, {**key.answers, key.response.answers[0]: recomputed}))
+        given = _given(key, text)
+    except Exception:        # an earlier value the follow-up cannot use: no follow-through
+        return None
+    if expected and all(_matches(given.get(name), es) for name, es in expected.items()):
+        return Verdict("follow-through", round(key.auto * key.depends["credit"] * 4) / 4,
+                       f"right from your own answer to {earlier.label} ({_given_text(own)})")
+    return None
+
+
+def _plain_numbers(value: Any) -> Any:
+    """A read value (Decimals, nested lists) as the solvers' plain numbers."""
+    if isinstance(value, (list, tuple)):
+        return [_plain_numbers(v) for v in value]
+    number = float(value)
+    return int(number) if number.is_integer() else number
 
 
 def _follow_through(key: PartKey, given: dict[str, Any], right: dict[str, bool]) -> Verdict:

@@ -64,6 +64,17 @@ def rule(name: str) -> Callable[[RuleFn], RuleFn]:
     return _register(RULES, name)
 
 
+FollowFn = Callable[[Params, dict[str, Any]], Any]
+FOLLOWS: dict[str, FollowFn] = {}
+
+
+def follows(solver_name: str, answer: str) -> Callable[[FollowFn], FollowFn]:
+    """Register `fn(params, answers) -> value`: a later part's answer `answer` recomputed from the
+    earlier answers as given (a student's own, possibly wrong, earlier value), for follow-through
+    marks (`depends:` on the part; examgen grade)."""
+    return _register(FOLLOWS, f"{solver_name}:{answer}")
+
+
 def drawer(name: str) -> Callable[[DrawerFn], DrawerFn]:
     """Register `fn(rng: random.Random, params: dict, **args)` as a parameter drawer."""
     return _register(DRAWERS, name)
@@ -92,5 +103,5 @@ def rule_text(name: str) -> str:
     return doc.rstrip(".")
 
 
-__all__ = ["Reject", "SolveContext", "Solved", "solver", "rule", "drawer", "SOLVERS", "RULES",
+__all__ = ["Reject", "SolveContext", "Solved", "solver", "rule", "drawer", "follows", "SOLVERS", "RULES", "FOLLOWS",
            "DRAWERS", "load_all", "rule_text", "random"]

@@ -1,7 +1,7 @@
 """Convolution families: layer parameters, convolution and pooling by hand."""
 from __future__ import annotations
 
-from .. import Reject, SolveContext, Solved, rule, solver
+from .. import Reject, SolveContext, Solved, follows, rule, solver
 from ..checkers import checker, differences, tensor64
 from ..common import as_list, products
 from ..effort import Work
@@ -95,6 +95,12 @@ def _conv_by_hand_effort(p: Params, rows: int, cols: int, pool: int) -> float:
     if pool:
         work.compare((rows - pool + 1) * (cols - pool + 1) * (pool * pool - 1))
     return work.total
+
+
+@follows("conv2d_by_hand", "pooled")
+def pooled_from_output(p: Params, answers: dict) -> list[list[float]]:
+    """Part (b) from the student's own part (a): max pooling of the output they gave."""
+    return as_list(max_pool(answers["output"], p["pool"], 1))
 
 
 @rule("pool_tiles_evenly")
