@@ -236,7 +236,8 @@ def simulate(key, seed: int, harder: tuple[str, str] | None = None, students: in
             elif draw < p + (1 - p) * 0.5 and part.mistakes:
                 text, marks = written(rng.choice(part.mistakes)[2], part.response.kind), 0.0
             elif draw < p + (1 - p) * 0.8 and part.response.kind != "values":
-                wrong = {g: [type(e)(e.label, e.value + 1, e.tolerance, e.decimals) for e in es]
+                off = 2 if part.depends else 1   # +1 would follow from a +1 earlier part: follow-through
+                wrong = {g: [type(e)(e.label, e.value + off, e.tolerance, e.decimals) for e in es]
                          for g, es in part.groups.items()}
                 text, marks = written(wrong, part.response.kind), 0.0
             else:
