@@ -42,6 +42,10 @@ class OutputError(ExamgenError):
     """The output folder cannot be created or written."""
 
 
+class GradeError(ExamgenError):
+    """A responses file or a build folder `examgen grade` cannot use (the message names the row)."""
+
+
 class Interrupted(BaseException):
     """Ctrl-C or SIGTERM stopped a build; `exit_code` is 128 + the signal number, as shells expect.
 

@@ -455,3 +455,28 @@ def test_a_later_part_computed_from_a_wrong_earlier_part_gets_follow_through(dem
     rows[1]["response"] = str(off)
     result = grade(folder, write_rows(tmp_path / "r2.csv", rows), tmp_path / "out2")
     assert {r["label"]: r for r in read_csv(result.folder / "grades.csv")}["1d"]["verdict"] == "wrong"
+
+
+@pytest.mark.parametrize("paper", ["oslo-in5400-2022", "glasgow-compsci5103-2023"])
+def test_a_paper_specs_key_copied_as_responses_scores_every_graded_part_full_marks(paper: str, tmp_path: Path) -> None:
+    """Issue 26 on a paper spec: every auto-graded part answered from the key is correct with its
+    full graded marks; prose waits for a grader (manual)."""
+    spec = load_spec(ROOT / "bank" / "exams" / f"{paper}.yaml")
+    variants = sample_variants(spec, load_bank(), 5, 2, make_context("cpu"), Quiet())
+    folder = tmp_path / f"{paper}-seed5"
+    folder.mkdir()
+    (folder / "answer-key.json").write_text(answer_key_json(spec, 5, variants), encoding="utf-8")
+    key = load_key(folder)
+    roman = ["i", "ii", "iii", "iv", "v", "vi", "vii", "viii", "ix", "x"]
+
+    def copied(part) -> str:   # what the key says, as a student writes it
+        if part.correct_options:
+            return ", ".join(roman[i] for i in part.correct_options)
+        return key_text(part) if part.groups else "a written answer"
+    rows = [{"code": code, "label": label, "response": copied(part)}
+            for code, parts in key.keys.items() for label, part in parts.items()]
+    result = grade(folder, write_rows(tmp_path / "r.csv", rows), tmp_path / "out")
+    graded = [g for g in result.rows if g.key.auto and (g.key.groups or g.key.correct_options)]
+    assert graded and all(g.verdict.verdict == "correct" and g.marks == g.key.auto for g in graded), \
+        [(g.key.label, g.verdict.text, g.verdict.detail) for g in graded if g.verdict.verdict != "correct"][:5]
+    assert {g.verdict.verdict for g in result.rows if g.key.response.kind == "prose"} <= {"manual"}

@@ -30,6 +30,8 @@ import re
 from pathlib import Path
 from typing import Any
 
+from ..errors import GradeError
+
 Row = tuple[int, str, str, str, str, "str | None"]
 FORMATS = ("examgen", "amc", "moodle")
 RESPONSE = re.compile(r"^response\s+(\d+)$", re.I)
@@ -48,8 +50,6 @@ def detect(header: list[str]) -> str:
 
 def table(path: Path) -> tuple[list[str], list[list[str]]]:
     """The CSV's header and rows; the separator (`,`, `;` or tab) from the header line."""
-    from .run import GradeError
-
     try:
         text = Path(path).read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as err:
@@ -62,8 +62,6 @@ def table(path: Path) -> tuple[list[str], list[list[str]]]:
 
 def read_amc(path: Path, key: Any) -> list[Row]:
     """Each copy's summed scores per part, as the grader's marks (see the module's docstring)."""
-    from .run import GradeError
-
     header, rows = table(path)
     columns = [h.strip() for h in header]
     student_col = next((i for i, c in enumerate(columns) if c.startswith("A:")), None)
@@ -87,8 +85,6 @@ def read_amc(path: Path, key: Any) -> list[Row]:
 
 def _amc_copy(student: str, copy: str, key: Any, where: str) -> tuple[str, str]:
     """The copy's exam code and student: by roster id, else by copy number (variant order)."""
-    from .run import GradeError
-
     if student and student in key.students:
         return key.students[student], student
     number = re.match(r"\s*(\d+)", copy)
@@ -106,8 +102,6 @@ def amc_name(family: str, own: str) -> str:
 
 def _amc_scores(parts: dict[str, Any], scores: list[tuple[str, str]], where: str) -> dict[str, float]:
     """label → the sum of its questions' scores, for the parts whose questions have a score here."""
-    from .run import GradeError
-
     names = sorted(((amc_name(p.family, p.own), label) for label, p in parts.items()), key=lambda x: -len(x[0]))
     sums: dict[str, float] = {}
     for column, value in scores:
@@ -143,8 +137,6 @@ def read_moodle(path: Path, key: Any) -> list[Row]:
 
 
 def _moodle_variant(record: dict[str, str], key: Any, where: str) -> tuple[str, str]:
-    from .run import GradeError
-
     codes = {c.upper(): c for c in key.keys}
     typed = record.get("exam code") or record.get("code") or ""
     number = record.get("id number", "")
@@ -167,8 +159,6 @@ def _cloze(text: str) -> str:
 
 def read_rows(path: Path, key: Any, source: str | None = None) -> list[Row]:
     """The rows of any of the three formats; `source` names it, else the header does."""
-    from .run import GradeError, read_responses
-
     if source is not None and source not in FORMATS:
         raise GradeError(f"--from {source}: expected one of {', '.join(FORMATS)}")
     source = source or detect(table(path)[0])
@@ -177,3 +167,43 @@ def read_rows(path: Path, key: Any, source: str | None = None) -> list[Row]:
     if source == "moodle":
         return read_moodle(path, key)
     return read_responses(path, key)
+
+
+def read_responses(path: Path, key: Any) -> list[tuple[int, str, str, str, str, str | None]]:
+    """(row number, code, student, label, response, marks) of each row, every code and label known."""
+    try:
+        handle = open(path, encoding="utf-8-sig", newline="")
+    except OSError as err:
+        raise GradeError(f"{path}: cannot read it ({err.strerror})") from None
+    with handle:
+        reader = csv.DictReader(handle)
+        fields = [f.strip().lower() for f in reader.fieldnames or []]
+        if "label" not in fields or "response" not in fields or not {"code", "student"} & set(fields):
+            raise GradeError(f"{path}: expected columns code or student, label, response (and marks); "
+                             f"found {', '.join(fields) or 'none'}")
+        codes = {c.upper(): c for c in key.keys}
+        out = []
+        for n, raw in enumerate(reader, start=2):
+            row = {(k or "").strip().lower(): (v or "") for k, v in raw.items() if k is not None}
+            code, student = row.get("code", "").strip(), row.get("student", "").strip()
+            label = row.get("label", "").strip()
+            where = f"{path.name} row {n}"
+            if not code and not student and not label and not row.get("response", "").strip():
+                continue   # an empty line
+            if code:
+                if code.upper() not in codes:
+                    raise GradeError(f"{where}: unknown exam code {code[:40]!r}")
+                code = codes[code.upper()]
+                if student and student in key.students and key.students[student] != code:
+                    raise GradeError(f"{where}: student {student!r} sat {key.students[student]}, not {code}")
+            elif student in key.students:
+                code = key.students[student]
+            else:
+                raise GradeError(f"{where}: unknown student {student[:40]!r} (not on the build's roster; "
+                                 "give the exam code)")
+            if label not in key.keys[code]:
+                raise GradeError(f"{where}: unknown label {label[:20]!r} for exam {code} "
+                                 f"(labels: {', '.join(key.keys[code])})")
+            marks = row.get("marks", "").strip() or None
+            out.append((n, code, student or code, label, row.get("response", ""), marks))
+    return out

@@ -7,21 +7,15 @@ The build folder is only read.
 """
 from __future__ import annotations
 
-import csv
 import json
 import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from ..errors import ExamgenError
+from ..errors import GradeError
 from .verdicts import PartKey, Verdict, follow_from, mark, part_key
 
-COLUMNS = ("code", "student", "label", "response", "marks")
-
-
-class GradeError(ExamgenError):
-    """A responses file or a build folder `examgen grade` cannot use (the message names the row)."""
 
 
 @dataclass
@@ -105,46 +99,6 @@ def _index(template: Any, part: dict, i: int, count: int) -> int:
     own = re.sub(r"^\d+", "", part["label"])
     labels = [p.label or "" for p in template.parts]
     return labels.index(own) if count == len(labels) and own in labels else i
-
-
-def read_responses(path: Path, key: Key) -> list[tuple[int, str, str, str, str, str | None]]:
-    """(row number, code, student, label, response, marks) of each row, every code and label known."""
-    try:
-        handle = open(path, encoding="utf-8-sig", newline="")
-    except OSError as err:
-        raise GradeError(f"{path}: cannot read it ({err.strerror})") from None
-    with handle:
-        reader = csv.DictReader(handle)
-        fields = [f.strip().lower() for f in reader.fieldnames or []]
-        if "label" not in fields or "response" not in fields or not {"code", "student"} & set(fields):
-            raise GradeError(f"{path}: expected columns code or student, label, response (and marks); "
-                             f"found {', '.join(fields) or 'none'}")
-        codes = {c.upper(): c for c in key.keys}
-        out = []
-        for n, raw in enumerate(reader, start=2):
-            row = {(k or "").strip().lower(): (v or "") for k, v in raw.items() if k is not None}
-            code, student = row.get("code", "").strip(), row.get("student", "").strip()
-            label = row.get("label", "").strip()
-            where = f"{path.name} row {n}"
-            if not code and not student and not label and not row.get("response", "").strip():
-                continue   # an empty line
-            if code:
-                if code.upper() not in codes:
-                    raise GradeError(f"{where}: unknown exam code {code[:40]!r}")
-                code = codes[code.upper()]
-                if student and student in key.students and key.students[student] != code:
-                    raise GradeError(f"{where}: student {student!r} sat {key.students[student]}, not {code}")
-            elif student in key.students:
-                code = key.students[student]
-            else:
-                raise GradeError(f"{where}: unknown student {student[:40]!r} (not on the build's roster; "
-                                 "give the exam code)")
-            if label not in key.keys[code]:
-                raise GradeError(f"{where}: unknown label {label[:20]!r} for exam {code} "
-                                 f"(labels: {', '.join(key.keys[code])})")
-            marks = row.get("marks", "").strip() or None
-            out.append((n, code, student or code, label, row.get("response", ""), marks))
-    return out
 
 
 def grade_rows(key: Key, rows: list[tuple[int, str, str, str, str, str | None]], name: str = "responses") -> list[Graded]:
