@@ -389,7 +389,7 @@ def manifest(build: ExportBuild, resources: list[tuple[str, str, str | None, lis
     """imsmanifest.xml as Canvas's QTI export writes it (qti_manifest.rb): each quiz's QTI depends on
     its assessment_meta.xml; each picture is a webcontent resource."""
     root = etree.Element(f"{{{CP}}}manifest", nsmap={None: CP, "xsi": XSI},
-                         identifier=f"M-{_slug(build.spec.id)}-seed{build.seed}-canvas")
+                         identifier=f"M-{_slug(build.spec.id)}-{_slug(build.variants[0].code)}-canvas")   # never the seed
     root.set(f"{{{XSI}}}schemaLocation", CP_LOCATION)
     meta = etree.SubElement(root, f"{{{CP}}}metadata")
     etree.SubElement(meta, f"{{{CP}}}schema").text = "IMS Content"

@@ -271,7 +271,7 @@ def assessment_test(build: ExportBuild, variant: ExportVariant, ident: str, refs
 
 def manifest(build: ExportBuild, resources: list[tuple[str, str, list[str], list[str]]]) -> bytes:
     root = etree.Element(f"{{{CP}}}manifest", nsmap={None: CP, "xsi": XSI},
-                         identifier=f"M-{_slug(build.spec.id)}-seed{build.seed}")
+                         identifier=f"M-{_slug(build.spec.id)}-{_slug(build.variants[0].code)}")   # a code, never the seed
     root.set(f"{{{XSI}}}schemaLocation", CP_LOCATION)
     meta = etree.SubElement(root, f"{{{CP}}}metadata")
     etree.SubElement(meta, f"{{{CP}}}schema").text = "QTIv2.1 Package"
