@@ -127,8 +127,9 @@ def render_part(instance: Instance, index: int, label: str, marks: float,
     where = f"{instance.template.path} (template {instance.template.id}) parts[{index}]"
     q_ctx, s_ctx = _contexts(instance, index, labels)
     question = render_text(part.question, q_ctx, f"{where}.question")
-    if precision_sentence(part.response) and not q_ctx["options"]:   # how to give the answer
-        question += r"\par " + precision_sentence(part.response)
+    note = precision_sentence(part.response)
+    if note and not q_ctx["options"]:   # how to give the answer
+        question += r"\par " + note
     solution = render_text(part.solution, s_ctx, f"{where}.solution") if part.solution else ""
     prompt, work = question, solution
     options = q_ctx["options"]

@@ -23,6 +23,7 @@ from ..models import ExamSpec
 from ..render import render_document
 from .figures import Figures
 from .items import ExportBuild, ExportVariant, Item, ItemPart
+from .qti import slug, unique
 from .values import Value
 
 MAX_NUMBER_BOXES = 4      # more numbers than this (a big matrix) are marked by hand
@@ -88,14 +89,8 @@ def _heading(item: Item, spec: ExamSpec | None) -> str:
 
 def _unique(base: str, taken: set[str]) -> str:
     """An AMC question name: plain characters (it sits in LaTeX) and unique in the copy (labels
-    that differ only in punctuation get -2, -3 ...)."""
-    base = re.sub(r"[^A-Za-z0-9_-]", "-", base)
-    name, n = base, 1
-    while name in taken:
-        n += 1
-        name = f"{base}-{n}"
-    taken.add(name)
-    return name
+    that differ only in punctuation get -2, -3 ...), as QTI makes its identifiers."""
+    return unique(slug(base), taken)
 
 
 def _part(item: Item, part: ItemPart, taken: set[str] | None = None) -> list[str]:

@@ -45,7 +45,6 @@ import html as htmllib
 from dataclasses import dataclass
 from decimal import Decimal, localcontext
 from pathlib import Path
-import zipfile
 
 from lxml import etree
 
@@ -53,7 +52,7 @@ from .figures import Figures
 from .items import ExportBuild, ExportVariant, Item, ItemPart
 from .latexhtml import Converter
 from .markup import FileFigures, mathml
-from .qti import _slug, _unique
+from .qti import slug, unique, write_package
 from .values import Value
 
 QTI12 = "http://www.imsglobal.org/xsd/ims_qtiasiv1p2"
@@ -100,21 +99,17 @@ def write_canvas(build: ExportBuild, out: Path, figures: Figures) -> list[Path]:
         for entries, extra in ((graded, False), (optional, True)):
             if not entries and (extra or optional):
                 continue
-            quiz = _unique(_slug(f"Q-{variant.name}" + ("-optional" if extra else "")), taken)
+            quiz = unique(slug(f"Q-{variant.name}" + ("-optional" if extra else "")), taken)
             xml, points = assessment(build, variant, quiz, entries, figures, taken, extra, files)
             files[f"{quiz}/{quiz}.xml"] = xml
             files[f"{quiz}/{META}"] = assessment_meta(build, variant, quiz, points, extra, entries)
-            meta = _unique(f"{quiz}-meta", taken)
+            meta = unique(f"{quiz}-meta", taken)
             resources.append((QTI_TYPE, quiz, None, [f"{quiz}/{quiz}.xml"], [meta]))
             resources.append((META_TYPE, meta, f"{quiz}/{META}", [f"{quiz}/{META}"], []))
     for name in sorted(n for n in files if n.startswith(IMAGES)):
-        resources.append(("webcontent", _slug(f"R-{name[len(IMAGES):]}"), name, [name], []))
+        resources.append(("webcontent", slug(f"R-{name[len(IMAGES):]}"), name, [name], []))
     files["imsmanifest.xml"] = manifest(build, resources)
-    path = out / f"{build.spec.id}-canvas.zip"
-    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
-        for name in ["imsmanifest.xml", *sorted(n for n in files if n != "imsmanifest.xml")]:
-            zf.writestr(zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0)), files[name])
-    return [path]
+    return [write_package(out / f"{build.spec.id}-canvas.zip", files)]
 
 
 class _Html:
@@ -234,7 +229,7 @@ def assessment(build: ExportBuild, variant: ExportVariant, quiz: str, entries: l
             parent = groups[item.number]
         html = _Html(figures)
         for question in questions(item, part, html):
-            ident = _unique(_slug(f"I-{item.family}-{part.own or 'q'}{question.suffix}-{variant.name}"), taken)
+            ident = unique(slug(f"I-{item.family}-{part.own or 'q'}{question.suffix}-{variant.name}"), taken)
             _item(parent, variant, item, part, question, ident)
             total += question.points
         files.update({f"{IMAGES}{name}": data for name, data in html.pictures.used.items()})
@@ -389,7 +384,7 @@ def manifest(build: ExportBuild, resources: list[tuple[str, str, str | None, lis
     """imsmanifest.xml as Canvas's QTI export writes it (qti_manifest.rb): each quiz's QTI depends on
     its assessment_meta.xml; each picture is a webcontent resource."""
     root = etree.Element(f"{{{CP}}}manifest", nsmap={None: CP, "xsi": XSI},
-                         identifier=f"M-{_slug(build.spec.id)}-{_slug(build.variants[0].code)}-canvas")   # never the seed
+                         identifier=f"M-{slug(build.spec.id)}-{slug(build.variants[0].code)}-canvas")   # never the seed
     root.set(f"{{{XSI}}}schemaLocation", CP_LOCATION)
     meta = etree.SubElement(root, f"{{{CP}}}metadata")
     etree.SubElement(meta, f"{{{CP}}}schema").text = "IMS Content"

@@ -36,21 +36,26 @@ def write_qti(build: ExportBuild, out: Path, figures: Figures) -> list[Path]:
         refs = []
         for item in variant.items:
             for part, suffix in _graded_pieces(item.parts):
-                ident = _unique(_slug(f"I-{item.family}-{part.own or 'q'}{suffix}-{variant.name}"), taken)
+                ident = unique(slug(f"I-{item.family}-{part.own or 'q'}{suffix}-{variant.name}"), taken)
                 xml, pictures = assessment_item(variant, item, part, figures, ident)
                 files[f"{ident}.xml"] = xml
                 files.update({f"images/{n}": data for n, data in pictures.items()})
                 resources.append(("imsqti_item_xmlv2p1", ident, [f"{ident}.xml", *(f"images/{n}" for n in pictures)], []))
                 refs.append((ident, part.optional))
-        test_id = _unique(f"T-{_slug(variant.name)}", taken)
+        test_id = unique(f"T-{slug(variant.name)}", taken)
         files[f"{test_id}.xml"] = assessment_test(build, variant, test_id, refs)
         resources.append(("imsqti_test_xmlv2p1", test_id, [f"{test_id}.xml"], [r for r, _ in refs]))
     files["imsmanifest.xml"] = manifest(build, resources)
-    path = out / f"{build.spec.id}-qti21.zip"
+    return [write_package(out / f"{build.spec.id}-qti21.zip", files)]
+
+
+def write_package(path: Path, files: dict[str, bytes]) -> Path:
+    """A content package: the manifest first, then every file in name order, all dated 1980, so
+    the same build zips to the same bytes (QTI 2.1 here, Canvas's QTI 1.2 in canvas.py)."""
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
         for name in ["imsmanifest.xml", *sorted(n for n in files if n != "imsmanifest.xml")]:
             zf.writestr(zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0)), files[name])
-    return [path]
+    return path
 
 
 def _graded_pieces(parts: tuple[ItemPart, ...]) -> list[tuple[ItemPart, str]]:
@@ -67,22 +72,22 @@ def _graded_pieces(parts: tuple[ItemPart, ...]) -> list[tuple[ItemPart, str]]:
     return out
 
 
-def _slug(text: str) -> str:
+def slug(text: str) -> str:
     """An identifier (xs:NCName) from ASCII letters, digits, - and _ only."""
     return "".join(c if c.isascii() and (c.isalnum() or c in "-_") else "-" for c in text)
 
 
-def _unique(ident: str, taken: set[str]) -> str:
+def unique(ident: str, taken: set[str]) -> str:
     """`ident` (at most 200 characters: it names a file), or `ident-2`, `-3` ... if the package has
     it already, in any case: parts whose labels differ only in punctuation slug alike, and each
     must stay its own item."""
     ident = ident[:200]
-    unique, n = ident, 1
-    while unique.casefold() in taken:
+    name, n = ident, 1
+    while name.casefold() in taken:
         n += 1
-        unique = f"{ident}-{n}"
-    taken.add(unique.casefold())
-    return unique
+        name = f"{ident}-{n}"
+    taken.add(name.casefold())
+    return name
 
 
 def _q(tag: str) -> str:
@@ -271,7 +276,7 @@ def assessment_test(build: ExportBuild, variant: ExportVariant, ident: str, refs
 
 def manifest(build: ExportBuild, resources: list[tuple[str, str, list[str], list[str]]]) -> bytes:
     root = etree.Element(f"{{{CP}}}manifest", nsmap={None: CP, "xsi": XSI},
-                         identifier=f"M-{_slug(build.spec.id)}-{_slug(build.variants[0].code)}")   # a code, never the seed
+                         identifier=f"M-{slug(build.spec.id)}-{slug(build.variants[0].code)}")   # a code, never the seed
     root.set(f"{{{XSI}}}schemaLocation", CP_LOCATION)
     meta = etree.SubElement(root, f"{{{CP}}}metadata")
     etree.SubElement(meta, f"{{{CP}}}schema").text = "QTIv2.1 Package"
