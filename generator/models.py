@@ -232,6 +232,7 @@ class RenderedPart:
     options: list[RenderedOption] = field(default_factory=list)
     work: str = ""                                    # the solution without the options' verdicts
     keep: bool = False                                # text measured to stay with its answer (document.py)
+    written: float = 0.0                              # marks of a written reason beside a choice (its room)
 
 
 @dataclass

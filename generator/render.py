@@ -121,6 +121,9 @@ def _options_tex(options: list[RenderedOption], with_key: bool) -> str:
     return "\n\\begin{itemize}\n" + "\n".join(items) + "\n\\end{itemize}"
 
 
+ONE_OPTION = "Give the label of the one correct option."
+
+
 def render_part(instance: Instance, index: int, label: str, marks: float,
                 labels: dict[str, str] | None = None) -> RenderedPart:
     part: Part = instance.template.parts[index]
@@ -130,6 +133,8 @@ def render_part(instance: Instance, index: int, label: str, marks: float,
     note = precision_sentence(part.response)
     if note and not q_ctx["options"]:   # how to give the answer
         question += r"\par " + note
+    if q_ctx["options"] and not part.options:  # asked as multiple choice (mistakes): its text cannot say how many
+        question += r"\par " + ONE_OPTION
     solution = render_text(part.solution, s_ctx, f"{where}.solution") if part.solution else ""
     prompt, work = question, solution
     options = q_ctx["options"]
@@ -146,16 +151,23 @@ def render_part(instance: Instance, index: int, label: str, marks: float,
     elif part.response.kind in NUMERIC:   # the key prints what is graded: each value rounded once
         answer = _graded(part, instance.solved.answers, answer, marks)
     return RenderedPart(label, marks, question, solution.strip(), answer, part.space, bool(options),
-                        index, prompt, shown, work)
+                        index, prompt, shown, work, written=hand_marks(part, marks) if options else 0.0)
+
+
+def hand_marks(part: Part, marks: float) -> float:
+    """The part's `response.manual` marks (a reason, a formula) rescaled to the marks this exam gives
+    it, on the half-mark grid."""
+    manual = part.response.manual
+    if manual and part.marks and marks != part.marks:
+        return round(manual * marks / part.marks * 2) / 2
+    return manual
 
 
 def _graded(part: Part, answers: dict[str, Any], answer: str, marks: float) -> str:
     """The key's line for the declared response (the bank's answer if it does not fit); its marks by
     hand rescaled, as the marking guide and the exports rescale them, when the spec gives the part
     other marks."""
-    response = part.response
-    if response.manual and part.marks and marks != part.marks:
-        response = replace(response, manual=round(response.manual * marks / part.marks * 2) / 2)
+    response = replace(part.response, manual=hand_marks(part, marks))
     try:
         graded = key_text(replace(response, manual=0.0), answers)
         says_more = _letters(answer) - _letters(graded)   # the bank's answer names what the numbers do not

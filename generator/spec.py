@@ -68,12 +68,14 @@ def _item(problems: Problems, data: Any, where: str) -> ItemSpec | None:
 
 def _separate(section: SectionSpec, separate: bool | None) -> list[SectionSpec]:
     """A section that draws several templates prints each draw as a question of its own (unrelated
-    templates are not parts of one question); `separate: false` keeps them as parts. Each keeps the intro."""
+    templates are not parts of one question); `separate: false` keeps them as parts. The intro goes with
+    the first of them only: it is printed once, not before each of the questions (issue 25)."""
     several = any(item.draw > 1 and not item.template for item in section.items)
     if not (several if separate is None else separate):
         return [section]
     singles = [replace(item, draw=1) for item in section.items for _ in range(item.draw)]
-    return [SectionSpec(section.title, (item,), False, section.intro, section.optional) for item in singles]
+    return [SectionSpec(section.title, (item,), False, section.intro if i == 0 else "", section.optional)
+            for i, item in enumerate(singles)]
 
 
 def _section(problems: Problems, data: Any, where: str) -> tuple[SectionSpec, bool | None, list[str]] | None:

@@ -236,3 +236,23 @@ def test_marking_shares_off_the_half_mark_grid_fail(tmp_bank: Path) -> None:
     found = {t.id: " ".join(f.problem for f in t.failures) for t in report.templates}
     assert "2.25, 0.75 are not multiples of 0.5" in found["quarters"]
     assert found["halves"] == "" and found["small-part"] == ""
+
+
+def test_choice_parts_say_how_many_and_leave_room_for_a_reason_they_ask_for(tmp_bank: Path) -> None:
+    """Issue 25: a choice part says how many options to give, asks for labels (there are no boxes to
+    tick), and a written reason it asks for has marks, and so room (Oslo IN5400 2022 Ex7(a))."""
+    options = [{"text": "yes", "correct": True}, {"text": "no", "correct": False}]
+    choice = {"kind": "multiple-choice", "options": options, "answer": "<< correct >>"}
+    write_template(tmp_bank, "how-many", **choice, question="Which is right?")
+    write_template(tmp_bank, "tick-both", **choice, question="Which is right? Tick both.")
+    write_template(tmp_bank, "no-room", **choice, question="Which is right? Choose one and explain why.")
+    write_template(tmp_bank, "room", **choice, question="Which is right? Choose one and explain why.",
+                   response={"type": "choice", "manual": 0.5})
+    write_template(tmp_bank, "plain", **choice, question="Which is right? Give the labels of all that apply; "
+                                                         "no explanation is needed.")
+    report = check_bank(["how-many", "tick-both", "no-room", "room", "plain"], samples=2, compile_pdf=False)
+    found = {t.id: " ".join(f.problem for f in t.failures) for t in report.templates}
+    assert "does not say how many to give" in found["how-many"]
+    assert "'Tick'" in found["tick-both"] and "no boxes" in found["tick-both"]
+    assert "asks for a written reason ('explain')" in found["no-room"] and "manual" in found["no-room"]
+    assert found["room"] == found["plain"] == ""

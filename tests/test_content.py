@@ -87,8 +87,8 @@ def test_default_exam_guides_match_the_printed_marks() -> None:
 
 def test_drawn_templates_are_questions_of_their_own() -> None:
     spec = load_spec(EXAMS / "default.yaml")
-    assert len(spec.sections) == 12
-    assert all(len(s.items) == 1 and s.items[0].draw == 1 for s in spec.sections[4:])
+    assert len(spec.sections) == 13
+    assert all(len(s.items) == 1 and s.items[0].draw == 1 for s in spec.sections[3:])
 
 
 def _rendered_texts(seeds: range) -> list[tuple[str, str]]:
@@ -153,3 +153,91 @@ def test_every_printed_share_of_the_default_and_demo_exams_is_on_the_grid() -> N
                         assert (float(share) / step).is_integer(), (name, question.template_id, part.label, share)
                         checked += 1
     assert checked >= 40
+
+
+# --- issue 25: one topic a question, choice parts that say what to write, a reason with room ---------
+
+def _variant(name: str, seed: int = 3):
+    spec = load_spec(EXAMS / f"{name}.yaml")
+    [variant] = sample_variants(spec, load_bank(), seed, 1, make_context("cpu"), Quiet())
+    return spec, variant
+
+
+def _question(template_id: str, seed: int = 0, **kwargs):
+    template = load_bank()[template_id]
+    instance = instantiate(template, rng_for(seed, 1, template_id, 0), make_context("cpu"), **kwargs)
+    return render_question(instance, Pick(template), iter("abcdefgh"))
+
+
+def test_every_choice_part_says_how_many_to_give_and_has_room_for_a_reason_it_asks() -> None:
+    from examgen.quality.sanity import choice_wording_problems
+
+    found = {t.id: problems for t in load_bank().values() if (problems := choice_wording_problems(t))}
+    assert not found
+
+
+def test_a_choice_part_that_asks_for_a_reason_gets_room_for_it() -> None:
+    """Oslo IN5400 2022 Ex7(a) asked to "explain in at most five sentences" under a 1.5 cm box."""
+    from examgen.models import RenderedPart
+    from examgen.tex.document import CHOICE_CM, answer_space, page_for
+
+    spec, variant = _variant("oslo-in5400-2022")
+    page_for(spec, variant)
+    [reason] = next(q.parts for s in variant.sections for q in s.questions if q.template_id == "adversarial-metric")
+    assert reason.choice and reason.written == 2 and float(reason.space.removesuffix("cm")) >= 5
+    assert answer_space(RenderedPart("a", 3, "Choose one.", "", "", choice=True), "marks") == f"{CHOICE_CM}cm"
+
+
+def test_a_numeric_part_asked_as_multiple_choice_says_to_give_one_label() -> None:
+    from examgen.render import ONE_OPTION
+
+    [part] = _question("maxpool-by-hand", as_choice=True).parts
+    assert part.choice and ONE_OPTION in part.question and ONE_OPTION not in _question("maxpool-by-hand").parts[0].question
+
+
+def test_a_section_intro_prints_once_before_its_questions() -> None:
+    """The default exam's Concepts intro was printed before each of its four questions."""
+    from examgen.render import render_document
+    from examgen.tex.document import document_context, page_for
+
+    spec, variant = _variant("default")
+    concepts = [s for s in spec.sections if s.title == "Concepts"]
+    assert len(concepts) == 4 and concepts[0].intro and not any(s.intro for s in concepts[1:])
+    paper = render_document("paper.tex.j2", solutions=False, variants=[page_for(spec, variant)],
+                            **document_context(spec, 3))
+    assert [bool(s.intro) for s in variant.sections if s.title == "Concepts"] == [True, False, False, False]
+    printed = re.findall(r"\\titledquestion\{Concepts\}\\leavevmode\\examgenkeepnext\n(.*)\n", paper)
+    assert len(printed) == 4 and sum("of every option you choose" in line for line in printed) == 1
+
+
+def test_each_default_question_has_one_topic_and_attention_introduces_its_symbols() -> None:
+    """Hard attention, with its own Q, was printed under the Wasserstein distance's preamble."""
+    spec = load_spec(EXAMS / "default.yaml")
+    pools = {s.title: {t for item in s.items for t in item.pool} for s in spec.sections}
+    assert pools["Attention"] == {"self-attention", "hard-attention"}
+    assert not any({"self-attention", "hard-attention"} & p for title, p in pools.items() if title != "Attention")
+    hard = " ".join(_question("hard-attention").parts[0].question.split())
+    assert r"$d_k$ is the length of the queries and keys" in hard and "each row of $Q$ is a query" in hard
+    assert "output $A$" in hard
+    own = " ".join(_question("self-attention").parts[0].question.split())
+    assert all(s in own for s in ("$Q = XW_Q$", "$K = XW_K$", "$V = XW_V$", "$d_k = 2$ scales the scores"))
+
+
+def test_fast_q4_update_rules_are_the_gradient_of_its_loss() -> None:
+    """The question told students its own rule was not the gradient of its J; J is now the squared error."""
+    q = _question("relu-autoencoder")
+    stem = " ".join((q.stem + q.parts[0].question).split())
+    assert r"J = \tfrac12\sum_d (\hat X_d - X_d)^2" in stem and "not the gradient" not in stem
+    assert r"\ln" not in q.parts[1].solution
+
+
+def test_the_jacobian_example_is_neutral() -> None:
+    """Imperial Q1(o)'s solution illustrated da/dz2 with z_1 and z_3, the question's own other vectors."""
+    solution = _question("siamese-network").parts[3].solution
+    assert "z_{1}" not in solution and "z_{3}" not in solution and "f'(u_{1})" in solution
+
+
+def test_convolution_by_hand_prints_its_result_matrix_once() -> None:
+    """Demo 1(c)/(d) printed the result matrix in the working and again as the answer."""
+    for part in _question("conv2d-by-hand", seed=3).parts:
+        assert r"\begin{bmatrix}" not in part.solution and r"\begin{bmatrix}" in part.answer

@@ -92,7 +92,8 @@ def test_rare_outcome_fails_balance_unless_declared(tmp_bank: Path) -> None:
 
 def test_report_writes_pngs_and_a_page_linking_them(tmp_bank: Path, tmp_path: Path) -> None:
     write(tmp_bank, "pick", params={"mode": {"type": "choice", "choices": ["a", "b"]}},
-          options=[{"text": "yes", "correct": True}, {"text": "no", "correct": False}], answer=None)
+          options=[{"text": "yes", "correct": True}, {"text": "no", "correct": False}], answer=None,
+          question="Which one? Choose one.")   # a choice part says how many to give (issue 25)
     out = tmp_path / "report"
     result = runner.invoke(app, ["check", "--no-compile", "--samples", "20", "--report", str(out)])
     assert result.exit_code == 0, result.stdout + result.stderr

@@ -23,8 +23,8 @@ from ..errors import ExamgenError
 from ..models import Instance, Template
 from ..render import plain
 from ..sample import MAX_TRIES, fingerprint, instantiate
-from .sanity import (agreement_problems, domain_problems, marking_problems, nonfinite, render_problems,
-                     response_problems, rule_problems, self_check_problems, unchecked_answers)
+from .sanity import (agreement_problems, choice_wording_problems, domain_problems, marking_problems, nonfinite,
+                     render_problems, response_problems, rule_problems, self_check_problems, unchecked_answers)
 from ..seeding import rng_for
 from ..solve import make_context
 from ..solvers import SolveContext, load_all
@@ -234,7 +234,7 @@ def check_template(template: Template, samples: int, ctx: SolveContext
             first = (outcome, seed)
         clock = time.perf_counter()
     _balance(report, template, tally)
-    for problem in marking_problems(template) + self_check_problems(template):
+    for problem in marking_problems(template) + self_check_problems(template) + choice_wording_problems(template):
         report.fail(None, problem)
     for preset, problem, fatal in preset_problems(template, ctx):
         report.fail(None, problem, preset) if fatal else report.notes.append(f"preset {preset}: {problem}")

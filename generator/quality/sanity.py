@@ -5,6 +5,7 @@ text renders. Each returns a list of problems (empty when all is well).
 from __future__ import annotations
 
 import math
+import re
 from typing import Any, Iterator
 
 from ..inputs.domains import coerce_value
@@ -177,6 +178,35 @@ def self_check_problems(template: Template) -> list[str]:
             if hits:
                 found.append(f"{where} says how examgen checked itself ({hits[0]!r}): "
                              f"{line.strip()[:80]!r}; leave that to `examgen check`")
+    return found
+
+
+# A choice part says how many labels to write (issue 25): one, both, an exact number, or all that apply.
+HOW_MANY = re.compile(r"\b(choose|pick|select|give the labels? of|write (down )?the labels? of)\s+(exactly\s+)?"
+                      r"(one|two|three|four|both|all|\d)\b|all that apply|all the (true|correct|right) ones", re.I)
+# ... and asks for a written reason only where it leaves marks, and so room, for one.
+EXPLAIN = re.compile(r"\b(explain|justify|give (a |your |the )?reasons?|(say|state) why)\b", re.I)
+NO_BOXES = re.compile(r"\b(tick|circle|cross)\b", re.I)   # the paper prints labels, not boxes
+
+
+def choice_wording_problems(template: Template) -> list[str]:
+    """Each choice part says how many options to give, asks for labels rather than ticks, and, when it
+    asks for a written reason, declares the marks for it (`response: {type: choice, manual: N}`), which
+    is what sizes its answer box (tex/document.py)."""
+    found = []
+    for part in template.parts:
+        if not part.options:
+            continue
+        where, text = f"part {part.label}" if part.label else "the question", " ".join(part.question.split())
+        if not HOW_MANY.search(text):
+            found.append(f"{where} has options but does not say how many to give "
+                         "(\"Choose one.\", \"Give the labels of both.\", \"... all that apply.\")")
+        if NO_BOXES.search(text):
+            found.append(f"{where} says {NO_BOXES.search(text).group(0)!r}, but the paper has no boxes: "
+                         "say which labels to write")
+        if EXPLAIN.search(text) and not part.response.manual:
+            found.append(f"{where} asks for a written reason ({EXPLAIN.search(text).group(0)!r}) but leaves no "
+                         "marks, and so no room, for it: declare them (response: {type: choice, manual: N})")
     return found
 
 

@@ -16,7 +16,7 @@ from ..render import render_text
 CM_PER_MARK = 1.3          # answer space per mark, plus a base, for a part without its own `space`
 BASE_CM = 1.2
 MIN_CM, MAX_CM = 2.5, 13.0  # never less than a few lines, never more than half a page
-CHOICE_CM = 1.5            # a multiple-choice part needs room for its labels only
+CHOICE_CM = 1.5            # a multiple-choice part needs room for its labels only (and its reason, if asked)
 PERCENT_AS_MARKS = 0.2     # in a %-marked paper a question's 100 % is worth about 20 marks of space
 # Text that cannot break across pages, or should not: options, figures, code, tables. A part with it
 # is measured before it is set, so that its page break falls before the text, not before the box.
@@ -59,9 +59,13 @@ def document_context(spec: ExamSpec, seed: int) -> dict[str, Any]:
 
 
 def answer_space(part: RenderedPart, unit: str) -> str:
-    """The answer box height: proportional to marks; a bank `space` is a floor (a sketch needs room)."""
-    weight = part.marks * (PERCENT_AS_MARKS if is_percent(unit) else 1.0)
-    cm = CHOICE_CM if part.choice else BASE_CM + CM_PER_MARK * weight
+    """The answer box height: proportional to marks; a bank `space` is a floor (a sketch needs room).
+    A choice part's box holds its labels, and beside them the written reason its `response.manual`
+    marks are for (Oslo IN5400 2022 Ex7(a): "explain in at most five sentences" under 1.5 cm)."""
+    scale = PERCENT_AS_MARKS if is_percent(unit) else 1.0
+    cm = BASE_CM + CM_PER_MARK * part.marks * scale
+    if part.choice:
+        cm = CHOICE_CM + (BASE_CM + CM_PER_MARK * part.written * scale if part.written else 0.0)
     own = LENGTH.match(part.space or "")
     if own:
         cm = max(cm, float(own.group(1)) * TO_CM[own.group(2)])

@@ -1,8 +1,8 @@
 """A ReLU autoencoder without biases (2-3-1-3-2): forward values, reconstruction error, the paper's backprop.
 
-The paper's backward formulas start from dz = A − X at the output, which is the gradient of the squared
-error ½‖X̂ − X‖² (not of its cross-entropy J) when every ReLU is active; torch autograd on that loss checks
-them, and autograd checks the forward pass and J too.
+The paper's backward formulas start from dz = A − X at the output, the gradient of the squared error
+J = ½‖X̂ − X‖² while the output ReLUs are active (the paper's own J, −Σ X ln X̂, has another gradient;
+issue 25), so J here is that squared error and torch autograd on it checks the formulas.
 """
 from __future__ import annotations
 
@@ -12,7 +12,6 @@ from .. import Reject, SolveContext, Solved, solver
 from ..effort import Work
 from ..checkers import checker, differences, partials
 from ..common import as_list, products
-import math
 from ...models import Params
 from typing import Any
 
@@ -58,29 +57,27 @@ MIN_INPUT = 0.1   # every weighted input z is at least this far from 0 (an activ
 
 @solver("autoencoder_relu")
 def autoencoder_relu(p: Params, ctx: SolveContext) -> Solved:
-    """Node outputs 1–9, J = −Σ X ln X̂, dW4, dW3 and W4 − η dW4, each checked with autograd."""
+    """Node outputs 1–9, J = ½‖X̂ − X‖², dW4, dW3 and W4 − η dW4; dW4 and dW3 checked with autograd on J."""
     import torch
 
     W, Z, A = _forward(p, ctx, grad=True)
     if bool((Z[1] <= 0).any()) or bool((Z[3] <= 0).any()):
-        raise Reject("the bottleneck or an output ReLU is inactive (nothing, or no log, would follow)")
+        raise Reject("the bottleneck or an output ReLU is inactive (nothing would follow, and dz = A − X is no gradient)")
     X = A[0]
     if min(float(z.detach().abs().min()) for z in Z) < MIN_INPUT:
         raise Reject(f"a weighted input is within {MIN_INPUT} of 0: its sign, or its value, is unclear by hand")
-    if float(A[4].detach().max()) >= 1:
-        raise Reject("a reconstruction is 1 or more, so its log term is not a loss")
-    J = -(X * torch.log(A[4])).sum()
+    J = 0.5 * ((A[4] - X) ** 2).sum()
     dz4, dW4, dz3, dW3 = paper_backprop([w.detach() for w in W], [a.detach() for a in A], X)
-    (0.5 * ((A[4] - X) ** 2).sum()).backward()
+    J.backward()
     if not (W[3].grad.allclose(dW4) and W[2].grad.allclose(dW3)):
-        raise AssertionError("the paper's formulas disagree with autograd on ½‖X̂ − X‖²")
+        raise AssertionError("the paper's formulas disagree with autograd on J = ½‖X̂ − X‖²")
     if float(dW3[A[3].detach() > 0].abs().min()) < 0.005:
         raise Reject("a gradient in dW3 of an active node rounds to almost nothing")
     nodes = [float(v) for a in A[1:] for v in a.detach().flatten()]
     W4_new = W[3].detach() - p["lr"] * dW4
     return Solved(answers={"nodes": [round(v, 6) for v in nodes], "J": round(float(J.detach()), 6),
                            "dW4": as_list(dW4, 6), "dW3": as_list(dW3, 6), "W4_new": as_list(W4_new, 6)},
-                  work={"dz4": as_list(dz4, 6), "dz3": as_list(dz3, 6), "J_log10": round(float(J.detach()) / 2.302585092994046, 6),
+                  work={"dz4": as_list(dz4, 6), "dz3": as_list(dz3, 6),
                         "node_terms": node_terms(p),
                         "xhat": as_list(A[4].detach(), 6), "A3": as_list(A[3].detach(), 6),
                         "A2": round(float(A[2].detach()[0, 0]), 6),
@@ -92,9 +89,8 @@ def autoencoder_relu(p: Params, ctx: SolveContext) -> Solved:
 def autoencoder_effort(p: Params, nodes: list[float], dz4: list[float], dz3: list[float],
                        dW4: list[float]) -> float:
     """The solution's hand work, on values to four places as it prints them: each of the nine nodes a
-    dot product of the layer below with its weights and a ReLU comparison; J from two logarithms (2
-    steps each, as a σ, exp, ln or √ value in backprop and optimisation), two products and a sum;
-    dz4 = X̂ − X; dW4 = dz4 A3ᵀ (six products); dz3 = W4ᵀ dz4 (a dot product per active node 5–7);
+    dot product of the layer below with its weights and a ReLU comparison; J from two differences,
+    their squares, a sum and a half; dz4 = X̂ − X (the differences again); dW4 = dz4 A3ᵀ (six products); dz3 = W4ᵀ dz4 (a dot product per active node 5–7);
     dW3 = dz3 A2 (three products); W4 − η dW4 (six products and six subtractions). Products with an
     inactive node's 0 are free, so an inactive ReLU is less work, as it is by hand."""
     four = lambda v: Decimal(str(round(v, 4)))  # noqa: E731
@@ -111,10 +107,8 @@ def autoencoder_effort(p: Params, nodes: list[float], dz4: list[float], dz3: lis
         layers.append(layer)
         below = layer
     x = [dec(row[0]) for row in p["X"]]
-    work.step(2 * len(x))
-    work.sum([work.mul(xd, four(math.log(float(xh)))) for xd, xh in zip(x, layers[3])])
-    for xh, xd in zip(layers[3], x):
-        work.add(xh, -xd)
+    gaps = [work.add(xh, -xd) for xh, xd in zip(layers[3], x)]
+    work.mul(work.sum([work.mul(g, g) for g in gaps]), Decimal("0.5"))
     for d in dz4:
         for a in layers[2]:
             work.mul(four(d), a)
@@ -140,12 +134,12 @@ def _relu_layers(p: Params, weights: dict[str, Any]) -> list[list[float]]:
 
 @checker("autoencoder_relu")
 def check_autoencoder_relu(p: Params, solved: Solved) -> list[str]:
-    """dW4 and dW3 of ½‖X̂ − X‖² by finite differences; node values and J by a looped forward pass."""
+    """dW4 and dW3 of J = ½‖X̂ − X‖² by finite differences; node values and J by a looped forward pass."""
     def loss(name: str, W: list[list[float]]) -> float:
         out = _relu_layers(p, {**p, name: W})[-1]
         return 0.5 * sum((o - row[0]) ** 2 for o, row in zip(out, p["X"]))
     acts = _relu_layers(p, p)
-    J = -sum(row[0] * math.log(a) for row, a in zip(p["X"], acts[-1]))
+    J = 0.5 * sum((a - row[0]) ** 2 for row, a in zip(p["X"], acts[-1]))
     tol = 5e-7  # the solver rounds to six places
     problems = differences("nodes", solved.answers["nodes"], [v for a in acts[1:] for v in a], tol)
     problems += differences("J", solved.answers["J"], J, tol)

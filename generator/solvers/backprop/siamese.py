@@ -1,6 +1,7 @@
 """A two-layer Siamese network with a logistic output (Imperial Q1h): shapes and local gradients."""
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from typing import Any
 
@@ -46,6 +47,23 @@ def relu_jacobian(size: int = 3) -> Any:
     return a.jacobian(z).applyfunc(lambda e: e.rewrite(sympy.Heaviside)).as_immutable()  # shared: cached
 
 
+@lru_cache(maxsize=None)
+def elementwise_jacobian(size: int = 3) -> Any:
+    """The Jacobian of a function f applied entry by entry to u = (u_1, ..., u_size): the solution's
+    neutral illustration (neither the question's z_1, z_3 nor the ReLU's answer; issue 25)."""
+    import sympy
+
+    u = sympy.Matrix(sympy.symbols(f"u_1:{size + 1}"))
+    f, slope = sympy.Function("f"), sympy.Function("f'")
+    jac = u.applyfunc(f).jacobian(u)
+    return jac.subs({sympy.Derivative(f(v), v): slope(v) for v in u}).as_immutable()
+
+
+def _slopes_tex(tex: str) -> str:
+    """sympy's \\operatorname{f'}{\\left(u_{1} \\right)} as a student writes it, f'(u_{1})."""
+    return re.sub(r"\\operatorname\{f'\}\{\\left\((u_\{\d+\}) \\right\)\}", r"f'(\1)", tex)
+
+
 @solver("siamese_network")
 def siamese_network(p: Params, ctx: SolveContext) -> Solved:
     """Shapes by torch modules; delta1 by sympy; delta2 = W2 and delta3 = -diag(1[z2 > 0])."""
@@ -57,7 +75,7 @@ def siamese_network(p: Params, ctx: SolveContext) -> Solved:
         raise AssertionError("the ReLU Jacobian should be diagonal")
     return Solved(answers={**{f"shape_{k}": v for k, v in shapes.items()}, "delta1": delta1(),
                            "delta2_shape": shapes["W2"], "delta3_shape": [p["hidden"], p["hidden"]]},
-                  work={"jac_example": sympy.latex(jac)}, effort=siamese_effort())
+                  work={"jac_example": _slopes_tex(sympy.latex(elementwise_jacobian()))}, effort=siamese_effort())
 
 
 def siamese_effort() -> float:

@@ -68,6 +68,7 @@ def conv2d_by_hand(p: Params, ctx: SolveContext) -> Solved:
                for band in _bands(kh, per_line)]
               for j in range(cols)] for i in range(rows)]
     answers = {"output": as_list(out)}
+    work = {"terms": terms, "out_rows": rows, "out_cols": cols}
     pool = p.get("pool", 0)
     if pool:
         if pool > min(rows, cols):
@@ -76,8 +77,9 @@ def conv2d_by_hand(p: Params, ctx: SolveContext) -> Solved:
         if len(pooled) * len(pooled[0]) < 2:
             raise Reject("max pooling leaves a single value")
         answers["pooled"] = as_list(pooled)
-    return Solved(answers=answers, work={"terms": terms, "out_rows": rows, "out_cols": cols},
-                  effort=_conv_by_hand_effort(p, rows, cols, pool))
+        work["pool_windows"] = [[[out[i + a][j + b] for a in range(pool) for b in range(pool)]
+                                 for j in range(len(pooled[0]))] for i in range(len(pooled))]
+    return Solved(answers=answers, work=work, effort=_conv_by_hand_effort(p, rows, cols, pool))
 
 
 def _conv_by_hand_effort(p: Params, rows: int, cols: int, pool: int) -> float:
