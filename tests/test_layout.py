@@ -145,3 +145,69 @@ def test_the_layout_sweep_builds_and_gates_each_spec(capsys: pytest.CaptureFixtu
     spec.loader.exec_module(sweep)
     assert sweep.main(["--seeds", "7,8", "--variants", "2", str(ROOT / "bank" / "exams" / "demo.yaml")]) == 0
     assert capsys.readouterr().out.splitlines() == ["demo seed 7: 0 problem(s)", "demo seed 8: 0 problem(s)"]
+
+
+HEADED = APART.split(r"\begin{document}")[0]
+
+
+def test_the_gate_finds_a_blank_first_page_and_unmarked_blank_pages(tmp_path: Path) -> None:
+    tex = (HEADED + "\\begin{document}\n\\mbox{}\n\\newpage\nQuestion 1 The first page's content.\n\\newpage\n"
+           "\\thispagestyle{empty}\\mbox{}\n\\newpage\n\\thispagestyle{empty}This page is intentionally left blank\n"
+           "\\newpage\nQuestion 2 More.\n\\end{document}\n")
+    assert [(p.page, p.kind) for p in gate(tmp_path, "solutions.tex", tex)] == [(1, "blank first page"), (3, "blank page")]
+
+
+def test_the_gate_finds_a_last_page_holding_only_its_closing_line_or_nothing(tmp_path: Path) -> None:
+    tex = (HEADED + "\\begin{document}\nQuestion 1 The paper.\n\\newpage\n\\begin{center}--- End of solutions ---\\end{center}\n"
+           "\\newpage\n\\thispagestyle{empty}This page is intentionally left blank\n"
+           "\\newpage\nQuestion 1 The next variant.\n\\newpage\n\\mbox{}\n\\end{document}\n")
+    found = [(p.page, p.kind, p.detail) for p in gate(tmp_path, "solutions.tex", tex)]
+    assert found == [(2, "closing page", "— End of solutions —"), (5, "closing page", "nothing on it")]
+
+
+KEY = HEADED + r"""\begin{document}
+Answer key: A course
+
+\begin{tabular}{lll}
+\multicolumn{3}{l}{\textbf{Code AB1-CD2} Variant 01 seed 3}\\
+Exercise & Marks & Answer \\
+1a & 2 & yes \\
+\end{tabular}
+\newpage
+\begin{tabular}{lll}
+2a & 2 & a row that lost its header on the page it continues on \\
+\end{tabular}
+\newpage
+\begin{tabular}{lll}
+\multicolumn{3}{l}{\textbf{Code AB1-CD2} Variant 01 (continued)}\\
+Exercise & Marks & Answer \\
+3a & 2 & a continued row as it should be \\
+\end{tabular}
+\newpage
+Answer key: A course
+
+\newpage
+\end{document}
+"""
+
+
+def test_the_gate_finds_a_key_page_without_its_header_row_or_first_variant(tmp_path: Path) -> None:
+    found = [(p.page, p.kind) for p in gate(tmp_path, "answer-key.tex", KEY)]
+    assert found == [(2, "key table continued without its header row"), (4, "key table continued without its header row")]
+    first = KEY.replace(r"\textbf{Code AB1-CD2} Variant 01 seed 3", "Notes")
+    (tmp_path / "first").mkdir()
+    assert (1, "blank first page") in [(p.page, p.kind) for p in gate(tmp_path / "first", "answer-key.tex", first)]
+
+
+@pytest.mark.parametrize("variants", [1, 3])
+def test_a_long_key_starts_on_page_1_and_repeats_its_header_row(variants: int, tmp_path: Path) -> None:
+    """Oslo INF5860 2019's variant is about a page long: the first starts under the heading, and a
+    page it runs on to starts with its code and the header row; bundles' blank versos say so."""
+    from examgen.quality.layout import pdf_pages_text
+
+    spec = ROOT / "bank" / "exams" / "oslo-inf5860-2019.yaml"
+    result = build(BuildOptions(spec=spec, seed=8, variants=variants, out=tmp_path))
+    pages = pdf_pages_text(result.folder / "answer-key.pdf")
+    assert "Variant 01" in pages[0] and "(continued)" in pages[1] and "Exercise" in pages[1]
+    problems = check_folder(result.folder, bank_ids(), result.logs)
+    assert not problems, "\n".join(map(str, problems))

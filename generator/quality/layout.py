@@ -7,7 +7,11 @@
 - in an exam, a lettered part followed by no answer space (a gap under 1 cm before the next text);
 - in an exam, a question's text apart from its answer box: a page that starts with an answer box
   (its question is on the page before), or with a later option of a list that began on the page before;
-- in an exam or solutions, text inside a question at the page's margin (it lost the question's indent).
+- in an exam or solutions, text inside a question at the page's margin (it lost the question's indent);
+- a blank page: a first page with nothing under its header, a page with no text at all (a blank
+  verso must say "This page is intentionally left blank"), a last page of a document or variant
+  that holds only its closing line ("End of solutions") or nothing; in the answer key, a first
+  page without the first variant, and a page that continues a table without its header row.
 """
 from __future__ import annotations
 
@@ -35,6 +39,10 @@ NOTES = re.compile(r"^\s*Notes on the original paper\s*$")   # errata.tex.j2's h
 MARGIN_PT = 2.0            # text this close to the header's left edge is at the margin
 WORDS = (re.compile(r"\?\?"), re.compile(r"\bNone\b(?!,| of)"), re.compile(r"\bnan\b", re.I),
          re.compile(r"\d\s*\*\s*-?\d"), re.compile(r"\btemplates?\b", re.I))
+CLOSING = re.compile(r"^\W*End of (the )?(paper|exam|solutions|answer key)\W*$", re.I)   # \examgenend's line
+LEFT_BLANK = re.compile(r"^\s*This page is intentionally left blank\s*$")
+KEY_VARIANT = re.compile(r"^\s*Code \S+\s+Variant \d+")          # a key table's first line (or its continuation's)
+KEY_HEAD = re.compile(r"\bAnswer\s*$")                             # a key table's header row
 CODE_LINE = re.compile(r"\w\(.*=|^\s*(def|return|import|for|if|self\.|print)\b|nn\.")  # Python listings may multiply
 
 
@@ -222,6 +230,56 @@ def margin_problems(pdf: Path, name: str) -> list[Problem]:
     return out
 
 
+def _content(height: float, lines: list) -> list:
+    """A page's lines but its footer and its header (the first line: every examgen page has one)."""
+    body, _ = _split_footer(height, lines)
+    return body[1:]
+
+
+def _ends_variant(pages: tuple, index: int) -> bool:
+    """Whether page `index` (0-based) is the last of its document or variant: the next page is a
+    blank verso or a cover ("Page 1 of N")."""
+    if index + 1 == len(pages):
+        return True
+    height, lines = pages[index + 1]
+    return not lines or any(LEFT_BLANK.match(ln[2]) for ln in lines) or \
+        any(FIRST_PAGE.match(ln[2]) for ln in _footer(height, lines))
+
+
+def blank_problems(pdf: Path, name: str) -> list[Problem]:
+    """Pages that print as blank: a first page with nothing under its header, a page with no
+    text at all (an unmarked blank verso), and a document's or variant's last page that holds
+    only its closing line or nothing."""
+    out = []
+    pages = _lines_by_page(pdf)
+    for index, (height, lines) in enumerate(pages):
+        number = index + 1
+        content = _content(height, lines)
+        if not lines:
+            out.append(Problem(name, number, "blank page", "no text at all, not even that it is left blank"))
+        elif any(LEFT_BLANK.match(ln[2]) for ln in lines):
+            continue
+        elif number == 1 and not content:
+            out.append(Problem(name, number, "blank first page", "nothing under the header"))
+        elif _ends_variant(pages, index) and all(CLOSING.match(ln[2]) for ln in content):
+            out.append(Problem(name, number, "closing page", content[0][2].strip()[:60] if content else "nothing on it"))
+    return out
+
+
+def key_problems(pdf: Path, name: str) -> list[Problem]:
+    """An answer key whose first page does not start the first variant (its table moved on and left
+    page 1 with the heading only), or a page that goes on with a table's rows without the table's
+    code line and header row."""
+    out = []
+    for number, (height, lines) in enumerate(_lines_by_page(pdf), start=1):
+        content = _content(height, lines)
+        if number == 1 and content and not any(KEY_VARIANT.match(ln[2]) for ln in content):
+            out.append(Problem(name, number, "blank first page", "the first variant is not on it"))
+        elif number > 1 and content and not (KEY_VARIANT.match(content[0][2]) or KEY_HEAD.search(content[0][2])):
+            out.append(Problem(name, number, "key table continued without its header row", content[0][2].strip()[:60]))
+    return out
+
+
 def check_folder(folder: Path, ids: Iterable[str] = (), logs: dict[str, str] | None = None) -> list[Problem]:
     """Every layout problem of a built output folder (its PDFs; overfull lines from `logs` by PDF name)."""
     ids = sorted(set(ids))
@@ -237,6 +295,9 @@ def check_folder(folder: Path, ids: Iterable[str] = (), logs: dict[str, str] | N
             problems += space_problems(pdf, name) + apart_problems(pdf, name)
         if exam or pdf.stem.endswith("solutions"):
             problems += margin_problems(pdf, name)
+        problems += blank_problems(pdf, name)
+        if pdf.stem.startswith("answer-key"):
+            problems += key_problems(pdf, name)
     for name, text in (logs or {}).items():
         problems += [Problem(name, 0, "overfull line", f"{pt:.1f}pt too wide at line {line}")
                      for line, pt in overfull(text, OVERFULL_PT)]
