@@ -17,8 +17,9 @@ from .write.answer_key import answer_key_json
 from .models import ExamSpec, Instance, Pick, Student, Template, Variant, variant_digits, variant_name
 from .pick import check_draws, pick_questions
 from .tex.feed import Feed
+from .tex.names import place_names, write_sheet
 from .render import render_document, render_section, stream_document
-from .inputs.roster import load_roster
+from .inputs.roster import load_roster, printable_chars
 from .sample import fingerprint, instantiate
 from .seeding import rng_for
 from .solve import make_context
@@ -89,18 +90,30 @@ def build(options: BuildOptions, reporter: Reporter | None = None) -> BuildResul
     with staging(final, outputs, options.force) as stage, ThreadPoolExecutor(max_workers=3) as background:
         fmt = background.submit(dump_preamble, stage) if options.preamble_format else None
         background.submit(tex_tree)  # kpsewhich, once, before the first run's reads are checked
+        sheet = None
+        if students:   # names pdflatex cannot set: XeLaTeX, while the format is made and variants sampled
+            students = place_names(students, printable_chars())
+            sheet = background.submit(write_sheet, stage, students)
         sampled = sample_each(spec, bank, options.seed, count, ctx, reporter, options.as_printed, students,
                               code_key.secret)
         key: list[str] = []
         variants, jobs, documents = compile_while_sampling(
             sampled, Documents(spec, options.seed, count, stage, bundled, options.as_printed),
-            lambda: fmt.result() if fmt else None, options.jobs, reporter, background,
+            lambda: ready(fmt, sheet), options.jobs, reporter, background,
             then=lambda done: key.append(answer_key_json(spec, options.seed, done)))
         # written once every TeX run has ended, so no document can have written over it
         (stage / "answer-key.json").write_text(key[0], encoding="utf-8")
         outputs.update([*documents, *(j.tex for j in jobs), stage / "answer-key.json"])
         logs = read_logs(jobs)  # page ranges, the format and aux files go at publishing (keep_outputs)
     return BuildResult(final, [final / d.relative_to(stage) for d in documents], variants, logs)
+
+
+def ready(fmt: Future[str | None] | None, sheet: Future[Path | None] | None) -> str | None:
+    """What a TeX run waits for before it starts: the names' sheet (its covers show it) and the
+    preamble's format, which it is given."""
+    if sheet is not None:
+        sheet.result()
+    return fmt.result() if fmt else None
 
 
 def dump_preamble(stage: Path) -> str | None:

@@ -50,6 +50,23 @@ def pdflatex() -> str:
     return found
 
 
+def xelatex() -> str:
+    """Path of xelatex (it sets the students' names pdflatex cannot, tex/names.py)."""
+    found = shutil.which("xelatex")
+    if not found:
+        raise SetupError("xelatex not found, and the roster has names in scripts pdflatex cannot print: "
+                         "run `make setup` (installs XeLaTeX and Debian's Noto fonts)")
+    return found
+
+
+def compile_xelatex(job: Job) -> Path:
+    """Compile one generated .tex with XeLaTeX, as confined as pdflatex (the same environment, no
+    shell escape, its reads checked); one pass. Its fonts are named by file (tex/names.py)."""
+    _pass(job, [xelatex(), "-no-shell-escape", "-no-parse-first-line", "-interaction=nonstopmode", "-halt-on-error",
+                "-file-line-error-style", "-recorder", f"-jobname={job.tex.stem}", job.tex.name])
+    return job.tex.with_suffix(".pdf")
+
+
 def _env(folder: Path) -> dict[str, str]:
     """A minimal environment: no user variables for kpathsea to expand (`$HOME`, `${VAR}`, `~` and
     `^^24HOME` all lead into the build folder), its per-user trees inside the build folder,

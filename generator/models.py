@@ -14,6 +14,7 @@ class Student:
 
     id: str
     name: str
+    name_page: int = 0   # the page of the name's bold form in examgen-names.pdf (0: pdflatex sets it)
 
 
 @dataclass(frozen=True)

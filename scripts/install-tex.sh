@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Installs, from Debian's packages, the TeX files examgen's LaTeX loads and pdftotext.
+# Installs, from Debian's packages, the TeX files examgen's LaTeX loads, XeLaTeX and the fonts it
+# sets students' names in (Noto, for names in scripts pdflatex cannot print), and pdftotext.
 #
 # What to check is read from the LaTeX itself: every \documentclass, \usepackage, \RequirePackage,
 # \usetikzlibrary and \usepgfplotslibrary in templates/ and bank/ becomes a file name that
@@ -12,7 +13,8 @@
 #   scripts/install-tex.sh --list [DIR..]  print "file package found|missing" for every loaded file
 #   scripts/install-tex.sh --dry-run       print the apt-get command it would run, install nothing
 # DIRs (default: the repository's templates/ and bank/) are the folders scanned. $KPSEWHICH names
-# the kpsewhich to ask (tests point it at a stub).
+# the kpsewhich to ask (tests point it at a stub); $FONTS_ROOT, if set, is put before each font's
+# path (tests point it at an empty folder).
 set -euo pipefail
 
 # file kpsewhich looks for -> Debian package (Debian 12 / TeX Live 2022). Alternatives for one
@@ -34,6 +36,7 @@ enumitem.sty                                  texlive-latex-extra
 etoolbox.sty                                  texlive-latex-recommended
 fancyhdr.sty                                  texlive-latex-base
 float.sty                                     texlive-latex-recommended
+fontspec.sty                                  texlive-latex-recommended
 fp.sty                                        texlive-latex-recommended
 fontenc.sty                                   texlive-latex-base
 geometry.sty                                  texlive-latex-base
@@ -76,8 +79,18 @@ tikzlibrarypgfplots.groupplots.code.tex       texlive-pictures
 # Commands the pipeline and the tests run, and the package that provides each.
 COMMANDS='
 pdflatex   texlive-latex-base
+xelatex    texlive-xetex
+fc-query   fontconfig
 pdftotext  poppler-utils
 pdftoppm   poppler-utils
+'
+# Font files XeLaTeX sets students' names in (generator/tex/names.py names them by path), and the
+# package of each: Latin Modern as the documents print, Noto for every other script.
+FONTS='
+/usr/share/texmf/fonts/opentype/public/lm/lmroman10-bold.otf  fonts-lmodern
+/usr/share/fonts/truetype/noto/NotoSerif-Bold.ttf             fonts-noto-core
+/usr/share/fonts/truetype/noto/NotoNaskhArabic-Bold.ttf       fonts-noto-core
+/usr/share/fonts/opentype/noto/NotoSerifCJK-Bold.ttc          fonts-noto-cjk
 '
 
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
@@ -154,6 +167,12 @@ while read -r cmd package; do
   if command -v "$cmd" >/dev/null 2>&1; then state=found; else state=missing; missing_packages+=("$package"); fi
   [ "$mode" = list ] && echo "$cmd $package $state"
 done <<< "$COMMANDS"
+
+while read -r file package; do
+  [ -n "$file" ] || continue
+  if [ -e "${FONTS_ROOT:-}$file" ]; then state=found; else state=missing; missing_packages+=("$package"); fi
+  [ "$mode" = list ] && echo "$(basename "$file") $package $state"
+done <<< "$FONTS"
 
 [ "$mode" = list ] && exit 0
 [ "${#missing_packages[@]}" -gt 0 ] || exit 0

@@ -184,6 +184,19 @@ def test_amc_associates_every_roster_copy_with_its_student(tmp_path: Path) -> No
     assert len(associated) == len(ROSTER) == 3
 
 
+def test_names_in_other_scripts_print_on_amcs_copies(tmp_path: Path) -> None:
+    """AMC compiles with pdflatex: a name it cannot set comes as its page of the names' sheet
+    XeLaTeX typeset beside the source (examgen-names.pdf), and reads back from AMC's own sheets."""
+    students = (Student("s1", "Иван Петров"), Student("s2", "李雷"), Student("s3", "Zoë Brontë"))
+    build = rostered(DEMO, students)
+    source, sheet = write(write_amc, build, tmp_path)
+    assert sheet.name == "examgen-names.pdf"
+    project = prepare(source)
+    sheets = pdf_text(project / "sujet.pdf")
+    for student in students:
+        assert student.name in sheets, student
+
+
 @pytest.mark.pdf
 def test_a_stem_prints_once_and_a_copy_is_about_as_long_as_the_paper(tmp_path: Path) -> None:
     """A stem (and its figure) shared by several parts prints once, before its first part, every

@@ -13,14 +13,19 @@ sections come after the counted ones, titled as optional, their questions `\\Que
 from __future__ import annotations
 
 import re
+import shutil
+import tempfile
 from pathlib import Path
 
 from pylatex.utils import escape_latex
 
 from ..errors import SpecError
+from ..inputs.roster import printable_chars
 from ..inputs.schema import is_slug
-from ..models import ExamSpec
+from ..models import ExamSpec, Student
 from ..render import render_document
+from ..tex.latexfmt import person
+from ..tex.names import NAMES, place_names, write_sheet
 from .figures import Figures
 from .items import ExportBuild, ExportVariant, Item, ItemPart
 from .qti import slug, unique
@@ -29,14 +34,15 @@ from .values import Value
 MAX_NUMBER_BOXES = 4      # more numbers than this (a big matrix) are marked by hand
 MAX_DIGITS = 12           # a number needing more boxes than this (with the sign) is marked by hand
 BEGIN = re.compile(r"^\\begin\{\w+\}\{[^{}]*\}")
-LISTING = re.compile(r"\\begin\{(lstlisting|verbatim)\}(\[[^\]]*\])?(.*?)\\end\{\1\}", re.S)
+LISTING = re.compile(r"\\begin\{(lstlisting|verbatim)\}(\[[^\]]*\])?(.*?)\\end\{\1\}", re.DOTALL)
 
 
 def write_amc(build: ExportBuild, out: Path, figures: Figures) -> list[Path]:
     """`<spec>-amc.tex`: run `auto-multiple-choice prepare --mode s` on it (see tests/test_export_amc.py)."""
     spec = build.spec
+    students, sheet = _names(build, out)
     variants = [{"group": f"v{v.number:03d}", "code": v.code, "questions": _questions(v, spec),
-                 "student": escape_latex(f"{v.student_name} ({v.student_id})") if v.student_id else "",
+                 "student": f"{person(students[v.student_id])} ({escape_latex(v.student_id)})" if v.student_id else "",
                  "association": _association(v.student_id) if v.student_id else ""}
                 for v in build.variants]
     meta = escape_latex(" · ".join(s for s in (spec.institution, spec.course, spec.session, spec.date, spec.duration) if s))
@@ -44,7 +50,22 @@ def write_amc(build: ExportBuild, out: Path, figures: Figures) -> list[Path]:
                           seed=build.seed, variants=variants)
     path = out / f"{spec.id}-amc.tex"
     path.write_text(tex, encoding="utf-8")
-    return [path]
+    return [path, *([sheet] if sheet else [])]
+
+
+def _names(build: ExportBuild, out: Path) -> tuple[dict[str, Student], Path | None]:
+    """The roster's students by id, each name pdflatex (AMC's engine) cannot set placed on the
+    names' sheet, which XeLaTeX typesets beside the AMC source (examgen-names.pdf; None if no
+    name needs it), as the build does (tex/names.py)."""
+    students = place_names([Student(v.student_id, v.student_name or "") for v in build.variants if v.student_id],
+                           printable_chars())
+    if not any(s.name_page for s in students):
+        return {s.id: s for s in students}, None
+    with tempfile.TemporaryDirectory() as scratch:
+        made = write_sheet(Path(scratch), students)
+        sheet = out / f"{NAMES}.pdf"
+        shutil.copyfile(made, sheet)
+    return {s.id: s for s in students}, sheet
 
 
 def _association(student_id: str) -> str:

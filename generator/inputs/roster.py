@@ -1,8 +1,10 @@
 """Rosters: one student per row of a UTF-8 CSV with a header; each student gets one variant.
 
 A roster is untrusted: it is read without following a symbolic link or waiting on a FIFO, and a
-name is accepted only if the documents can print it (printable_chars), so one student's name
-cannot stop the class's build much later with a LaTeX error that blames a question."""
+name is accepted only if the documents can print it, so one student's name cannot stop the
+class's build much later with a LaTeX error that blames a question: pdflatex sets the characters
+of printable_chars, and XeLaTeX the names in other scripts with an installed font for each
+script (tex/names.py)."""
 from __future__ import annotations
 
 import csv
@@ -19,6 +21,7 @@ from pathlib import Path
 from ..errors import SpecError
 from ..models import Student
 from ..safety.yamlsafe import Refused, read_regular
+from ..tex.names import check_fonts, needs_sheet
 from .schema import is_slug
 
 MAX_STUDENTS = 5000
@@ -148,8 +151,6 @@ def name_problem(name: str) -> str | None:
         return f"control character U+{ord(control):04X} (a name is plain text on one line)"
     if len(name) > MAX_NAME:
         return f"{len(name)} characters, at most {MAX_NAME}"
-    printable = printable_chars()
-    bad = next((c for c in name if ord(c) not in printable), None)
-    if bad is not None:
-        return f"character {_show(bad)} (U+{ord(bad):04X}) cannot be printed by this TeX setup"
+    if needs_sheet(name, printable_chars()):   # set by XeLaTeX in the script's own font (tex/names.py)
+        return check_fonts(name)
     return None

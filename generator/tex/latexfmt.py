@@ -128,6 +128,14 @@ def tex(text: Any) -> str:
     return escape_latex(str(text))
 
 
+def person(student: Any, bold: bool = False) -> str:
+    """A student's name: as text where pdflatex sets it, else its page of the names XeLaTeX set
+    (tex/names.py: the bold form on `name_page`, the regular one on the next)."""
+    if getattr(student, "name_page", 0):
+        return f"\\examgenname{{{int(student.name_page) + (0 if bold else 1)}}}"
+    return tex(student.name)
+
+
 def marks(x: float) -> str:
     """3 or 3.5, never 3.0."""
     return dec(x, 2)
@@ -150,4 +158,4 @@ def torch_layer(layer: dict) -> str:
 
 
 FILTERS = {"torch_layer": torch_layer, "num": num, "dec": dec, "fixed": fixed, "factor": factor, "mul": mul, "exact": exact, "matrix": matrix, "vec": vec, "shape": shape,
-           "times": times, "tex": tex, "marks": marks, "letter": letter, "roman": roman}
+           "times": times, "tex": tex, "person": person, "marks": marks, "letter": letter, "roman": roman}
