@@ -13,6 +13,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from ..errors import RenderError, SpecError
+from ..inputs.roster import name_problem
 from ..models import (ExamSpec, Instance, Part, RenderedOption, RenderedPart, RenderedQuestion, Student, Variant,
                       variant_digits, variant_name)
 from ..write.answer_key import describe
@@ -120,6 +121,9 @@ def _name(student: Student | None) -> str | None:
     if not name:
         raise SpecError(f"roster: student {student.id}: the name {student.name[:40]!r} is only control "
                         "characters and spaces")
+    why = name_problem(name)   # as the roster checks it: a name no font holds cannot go on a copy
+    if why:
+        raise SpecError(f"roster: student {student.id}: the name {name[:40]!r}: {why}")
     return name
 
 

@@ -53,6 +53,12 @@ class Face:
     script: str | None
     command: str = ""        # \examgenface<command>, letters only (set by `sheet_faces`)
 
+    @property
+    def matched(self) -> bool:
+        """Noto Serif (Greek, Cyrillic, rare Latin) is scaled to Latin Modern's x-height, so a
+        name in it is no larger than the text around it."""
+        return self.file.startswith("NotoSerif-")
+
 
 @dataclass(frozen=True)
 class Run:
