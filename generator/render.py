@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import math
-import re
 from dataclasses import replace
 from fractions import Fraction
 from functools import lru_cache
@@ -12,7 +11,7 @@ import jinja2
 from jinja2.sandbox import SandboxedEnvironment
 
 from .errors import RenderError
-from .grading.printed import NUMERIC, key_text, precision_sentence
+from .grading.printed import NUMERIC, hand_marked, key_text, precision_sentence
 from .tex.latexfmt import FILTERS, roman, tex
 from .models import Instance, Part, Pick, RenderedOption, RenderedPart, RenderedQuestion, RenderedSection
 from .inputs.paths import templates_dir
@@ -170,15 +169,9 @@ def _graded(part: Part, answers: dict[str, Any], answer: str, marks: float) -> s
     response = replace(part.response, manual=hand_marks(part, marks))
     try:
         graded = key_text(replace(response, manual=0.0), answers)
-        says_more = _letters(answer) - _letters(graded)   # the bank's answer names what the numbers do not
-        return key_text(response, answers, answer if response.manual and says_more else "")
+        return key_text(response, answers, hand_marked(answer, graded) if response.manual else "")
     except (KeyError, TypeError, ValueError, ArithmeticError):
         return answer       # `examgen check` names the response that does not fit
-
-
-def _letters(text: str) -> set[str]:
-    """The words of a key line outside its maths, to tell whether the bank's answer adds any."""
-    return set(re.findall(r"[A-Za-z]{3,}", re.sub(r"\$[^$]*\$|\\[A-Za-z]+", " ", text))) - {"parameters", "and"}
 
 
 def scaled_points(points: list[float], total: float, step: float | None = None) -> list[float]:

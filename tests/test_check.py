@@ -206,10 +206,19 @@ def test_a_solution_that_says_how_examgen_checked_itself_fails(tmp_bank: Path) -
     write_template(tmp_bank, "self-checked", solution="It is 4.\n(Checked numerically against automatic differentiation.)")
     write_template(tmp_bank, "autograd-aside", solution="It is 4 (autograd through the layer gives the same matrix).")
     write_template(tmp_bank, "plain-solution", solution="It is 4: automatic differentiation applies the chain rule.")
-    report = check_bank(["self-checked", "autograd-aside", "plain-solution"], samples=2, compile_pdf=False)
+    # the asides a page-by-page review found (Glasgow 2(g), Oslo 2022 batch norm, INF5860 2(g)),
+    # one of them over a line break
+    write_template(tmp_bank, "second-route", solution="It is 4.\nDifferentiating $y = 2x^2$\ndirectly gives the same.")
+    write_template(tmp_bank, "shape-aside", solution="It is 4 (a batch of two images still gives an output of shape $[2, 10]$).")
+    write_template(tmp_bank, "library-aside", solution="It is 4; SGD keeps $b$, so it takes exactly these steps.")
+    ids = ["self-checked", "autograd-aside", "plain-solution", "second-route", "shape-aside", "library-aside"]
+    report = check_bank(ids, samples=2, compile_pdf=False)
     found = {t.id: " ".join(f.problem for f in t.failures) for t in report.templates}
     assert "checked numerically" in found["self-checked"] and "examgen check" in found["self-checked"]
     assert "autograd through" in found["autograd-aside"]
+    assert "directly gives the same" in found["second-route"]
+    assert "still gives an output" in found["shape-aside"]
+    assert "exactly these steps" in found["library-aside"]
     assert found["plain-solution"] == ""
 
 

@@ -120,7 +120,7 @@ def test_errata_are_typeset_prose() -> None:
 def test_precision_asked_is_precision_printed() -> None:
     assert fixed(1, 2) == "1.00" and fixed(7.75, 2) == "7.75" and fixed(-0.0001, 2) == "0.00"
     assert matrix([[0.786, 1]], 4) == r"\begin{bmatrix} 0.7860 & 1.0000 \end{bmatrix}"
-    assert vec([0.5, -2], 2) == "(0.50, -2.00)"
+    assert vec([0.5, -2], 2) == "{(0.50, -2.00)}"   # braced: never broken at a line end
     assert matrix([[1, 0.5]]) == r"\begin{bmatrix} 1 & 0.5 \end{bmatrix}"
     assert mul([0.5, -0.162]) == r"0.5 \cdot (-0.162)"
 

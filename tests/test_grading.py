@@ -13,7 +13,7 @@ from lxml import etree
 from examgen.bank import load_bank
 from examgen.export.moodle import write_moodle
 from examgen.grading.expected import exact_decimal, expected_values, round_once, tolerance
-from examgen.grading.printed import NUMERIC, key_text, precision_sentence
+from examgen.grading.printed import NUMERIC, hand_marked, key_text, precision_sentence
 from examgen.models import Pick, Response
 from examgen.render import render_question
 from examgen.sample import instantiate
@@ -37,6 +37,21 @@ def test_rounding_is_once_from_the_exact_value() -> None:
     assert tolerance(2) == Decimal("0.005") and tolerance(None) == 0
 
 
+def test_a_hand_marked_share_reads_as_one_short_clause_after_the_values() -> None:
+    """Issue 25: the key gives the graded values (each label tied to its value), then the hand-marked
+    share and what earns it, without repeating the values: not `...; by hand (2 marks): max pooling,
+    window 3 × 3, stride 1` nor `0.6 (and 1 mark by hand, see the marking guide)`."""
+    pooling = Response("values", ("w", "s"), ("window size", "stride"), manual=2)
+    graded = key_text(replace(pooling, manual=0.0), {"w": 3, "s": 1})
+    assert graded == "window~size:~$3$; stride:~$1$"
+    extra = hand_marked(r"max pooling, window $3 \times 3$, stride 1", graded)
+    assert key_text(pooling, {"w": 3, "s": 1}, extra) == graded + "~--- by hand (2 marks):~max pooling"
+    distance = Response("number", ("W",), (), 1, manual=1)
+    assert hand_marked("$W(P, Q) = 0.6$", "$0.6$") == ""
+    assert key_text(distance, {"W": 0.6}) == "$0.6$~--- by hand (1 mark):~see the marking guide"
+    assert hand_marked(r"$\eta_t = \eta_0 c^{t}$; $\eta_{3} = 0.06$", "rates:~$[0.060000]$") == r"$\eta_t = \eta_0 c^{t}$"
+
+
 @pytest.mark.parametrize("template", _numeric_templates(), ids=lambda t: t.id)
 def test_the_key_prints_the_exact_value_rounded_once_and_every_tolerance_holds_it(template) -> None:
     """For 200 seeds: the key's line is each value rounded once to the stated precision; the
@@ -51,7 +66,7 @@ def test_the_key_prints_the_exact_value_rounded_once_and_every_tolerance_holds_i
             if response.kind not in NUMERIC:
                 continue
             graded = key_text(replace(response, manual=0.0), instance.solved.answers)
-            assert part.answer == graded or part.answer.startswith((graded + "; by hand (", graded + " (and "))
+            assert part.answer == graded or part.answer.startswith(graded + "~--- by hand (")
             for name in response.answers:
                 for exact, expected in zip(_leaves(instance.solved.answers[name]),
                                            expected_values(Response(response.kind, (name,), (), response.decimals),

@@ -2,6 +2,8 @@
 precision, labelled), and the sentence a question carries to say how to give its answer."""
 from __future__ import annotations
 
+import re
+from decimal import Decimal
 from typing import Any
 
 from ..models import Response
@@ -12,8 +14,10 @@ NUMERIC = ("number", "values", "shape", "matrix")
 
 def key_text(response: Response, answers: dict[str, Any], by_hand: str = "") -> str:
     """The key's line for the response: `$1.05$`, `conv1: $[2, 16, 24, 24]$; pool1: ...`, a matrix;
-    for a part with a share graded by hand, then what the grader looks for (`by_hand`, the bank's
-    own answer)."""
+    for a part with a share graded by hand, then that share and what the grader looks for
+    (`by_hand`: what the bank's answer adds to the values, `hand_marked`), or the marking guide:
+    `window size: $3$; stride: $1$ --- by hand (1 mark): max pooling`. A label keeps its value on
+    its line (a tie after the colon)."""
     if response.kind == "values":
         labels = response.labels or response.answers
         text = "; ".join(_labelled(label, answers[name], response, bool(response.labels))
@@ -23,22 +27,49 @@ def key_text(response: Response, answers: dict[str, Any], by_hand: str = "") -> 
         text = f"${shown[0]}$" if shown else ""
     unit = f" {response.unit}" if response.unit else ""
     marks = f"{response.manual:g} mark{'s' if response.manual != 1 else ''}"
-    manual = (f"; by hand ({marks}): {by_hand}" if by_hand else f" (and {marks} by hand, see the marking guide)") \
-        if response.manual else ""
+    manual = f"~--- by hand ({marks}):~{by_hand or 'see the marking guide'}" if response.manual else ""
     return text + unit + manual
+
+
+NUMBER = re.compile(r"\d+(?:\.\d+)?")
+MATHS = re.compile(r"(\$[^$]*\$)")
+
+
+def hand_marked(answer: str, graded: str) -> str:
+    """What the bank's answer says beyond the graded values, for the key's hand-marked share: its
+    clauses (split at `;` and `,` outside maths) that hold none of the graded numbers.
+    `max pooling, window $3 \\times 3$, stride 1` after `window size: $3$; stride: $1$` leaves
+    `max pooling`; `$W = 0.6$` after `$0.6$` leaves nothing."""
+    values = {Decimal(n) for n in NUMBER.findall(graded)}
+    return ", ".join(c for c in _clauses(answer) if not values & {Decimal(n) for n in NUMBER.findall(c)})
+
+
+def _clauses(text: str) -> list[str]:
+    clauses, current = [], ""
+    for i, piece in enumerate(MATHS.split(" ".join(text.split()))):
+        if i % 2:          # maths: never split
+            current += piece
+            continue
+        first, *rest = re.split(r"[;,]\s+", piece)
+        current += first
+        for clause in rest:
+            clauses.append(current.strip())
+            current = clause
+    return [c for c in (*clauses, current.strip()) if c]
 
 
 def _labelled(label: str, value: Any, response: Response, named: bool) -> str:
     """`label: $v$`. A mapping answer (a layer's name → its shape, names that vary per draw) gives
     `key: $v$` per entry, grouped under its label when the bank names one: `model1 (fc1: $[3, 10]$, ...)`."""
     if isinstance(value, dict):
-        entries = [f"{_label(str(key))}: ${_value(v, response)}$" for key, v in value.items()]
+        entries = [f"{_label(str(key))}:~${_value(v, response)}$" for key, v in value.items()]
         return f"{_label(label)} ({', '.join(entries)})" if named else "; ".join(entries)
-    return f"{_label(label)}: ${_value(value, response)}$"
+    return f"{_label(label)}:~${_value(value, response)}$"
 
 
 def _label(label: str) -> str:
-    return label.replace("\\", "").replace("_", r"\_").replace("$", "")
+    """A label as text, kept on one line with its value (`centred~minus~exact:~$0.0100$`)."""
+    return label.replace("\\", "").replace("_", r"\_").replace("$", "").replace(" ", "~")
 
 
 def _value(value: Any, response: Response) -> str:

@@ -156,12 +156,16 @@ def mcq_problems(instance: Instance) -> list[str]:
 
 
 # How examgen verified itself (autograd, a simulated run, the PyTorch module) belongs in `examgen check`,
-# not on the page: a solution, answer or guide line that says so fails (issue 25).
+# not on the page: a solution, answer or guide that says so fails (issue 25), and so does an aside that
+# a second route or a run "gives the same" ("Differentiating y directly gives the same.", "a batch of
+# two images still gives an output of shape ...", "so it takes exactly these steps").
 SELF_CHECK_PHRASES = ("checked numerically", "checked against", "checked on the pytorch", "checked with autograd",
                       "autograd gives", "autograd through", "autograd on", "autograd agrees",
                       "simulated first epoch", "a simulated epoch", "the model above runs",
                       "through the real stack", "verified numerically", "verified with", "examgen verified",
-                      "against automatic differentiation")
+                      "against automatic differentiation", "directly gives the same", "gives the same result",
+                      "still gives an output", "exactly these steps", "agrees with ours", "matches pytorch",
+                      "pytorch gives the same", "as a check", "to check,")
 
 
 def self_check_problems(template: Template) -> list[str]:
@@ -173,11 +177,12 @@ def self_check_problems(template: Template) -> list[str]:
         texts += [(f"{where} marking[{i}]", m.text) for i, m in enumerate(part.marking)]
     found = []
     for where, text in texts:
-        for line in (text or "").splitlines():
-            hits = [p for p in SELF_CHECK_PHRASES if p in " ".join(line.lower().split())]
-            if hits:
-                found.append(f"{where} says how examgen checked itself ({hits[0]!r}): "
-                             f"{line.strip()[:80]!r}; leave that to `examgen check`")
+        flat = " ".join((text or "").split())     # a phrase may run over a line break of the YAML
+        hits = [p for p in SELF_CHECK_PHRASES if p in flat.lower()]
+        if hits:
+            at = flat.lower().index(hits[0])
+            found.append(f"{where} says how examgen checked itself ({hits[0]!r}): "
+                         f"{flat[max(0, at - 40):at + 40]!r}; leave that to `examgen check`")
     return found
 
 

@@ -109,8 +109,9 @@ def _cell(c: Any, places: int | None) -> str:
 
 
 def vec(v: Sequence[Any], places: int | None = None) -> str:
-    """A row vector in round brackets: (1, -2, 0.5); with `places`, each at exactly that precision."""
-    return "(" + ", ".join(num(x) if places is None else fixed(x, places) for x in v) + ")"
+    """A row vector in round brackets: (1, -2, 0.5); with `places`, each at exactly that precision.
+    Braced, so TeX sets it as one atom that a line never breaks inside."""
+    return "{(" + ", ".join(num(x) if places is None else fixed(x, places) for x in v) + ")}"
 
 
 def shape(t: Sequence[int]) -> str:
