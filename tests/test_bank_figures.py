@@ -112,3 +112,60 @@ def test_sketch_edges_pass_clear_of_the_bias_labels(n_inputs: int, hidden: int) 
     for a, b in edges:
         for box in boxes:
             assert not _crosses(units[a], units[b], box), (a, b, box)
+
+
+# --- pathsum-gradients: no arrow through a neuron it does not connect, none merging with another --
+
+NODE_AT = re.compile(r"\\node\[neuron[^\]]*\] \((\w+)\) at \(([-\d.e]+), ([-\d.e]+)\)")
+BENT = re.compile(r"\\draw\[->\] \((\w+)\) to\[bend left=([-\d.]+)\] \((\w+)\);")
+NEURON_R = 0.35       # minimum size=7mm
+
+
+def _pathsum_figure(seed: int | None) -> str:
+    template = load_bank()["pathsum-gradients"]
+    preset = "oslo-2022-2ab" if seed is None else None
+    instance = instantiate(template, rng_for(seed or 0, 0, template.id), CTX, preset=preset)
+    assert "minimum size=7mm" in template.stem
+    return render_text(template.stem, dict(instance.params), "test")
+
+
+def _tikz_bend(a: tuple[float, float], b: tuple[float, float], bend: float, t: float) -> tuple[float, float]:
+    """TikZ's `to[bend left]` between two circles (tikzlibrarytopaths, relative out/in): from a's
+    border at +bend to the centres' chord to b's border at -bend, control points 0.3915 of the
+    border-to-border distance out along the same angles to the border-to-border chord."""
+    import math
+
+    def polar(p, angle, r):
+        return (p[0] + r * math.cos(angle), p[1] + r * math.sin(angle))
+
+    turn, chord = math.radians(bend), math.atan2(b[1] - a[1], b[0] - a[0])
+    p0, p3 = polar(a, chord + turn, NEURON_R), polar(b, chord + math.pi - turn, NEURON_R)
+    inner, reach = math.atan2(p3[1] - p0[1], p3[0] - p0[0]), 0.3915 * math.dist(p0, p3)
+    c1, c2 = polar(p0, inner + turn, reach), polar(p3, inner + math.pi - turn, reach)
+    s = 1 - t
+    return tuple(s**3 * p + 3 * s * s * t * q + 3 * s * t * t * r + t**3 * u   # type: ignore[return-value]
+                 for p, q, r, u in zip(p0, c1, c2, p3))
+
+
+@pytest.mark.parametrize("seed", [None, *range(40)])
+def test_pathsum_arrows_miss_every_neuron_they_do_not_connect_and_part_where_they_meet(seed: int | None) -> None:
+    import math
+
+    tex = _pathsum_figure(seed)
+    where = {n: (float(x), float(y)) for n, x, y in NODE_AT.findall(tex)}
+    edges = [(a, float(bend), b) for a, bend, b in BENT.findall(tex)]
+    assert len(where) >= 8 and edges and len(edges) == tex.count(r"\draw[->]")
+    arrival: dict[str, list[tuple[float, str]]] = {n: [] for n in where}
+    for a, bend, b in edges:
+        points = [_tikz_bend(where[a], where[b], bend, i / 200) for i in range(201)]
+        for name, centre in where.items():
+            if name not in (a, b):
+                gap = min(math.dist(p, centre) for p in points)
+                assert gap > NEURON_R + 0.1, f"{a}->{b} passes {gap:.2f} cm from the centre of {name}"
+        for node, edge in ((a, points[0]), (b, points[-1])):   # where the arrow meets the circle
+            angle = math.degrees(math.atan2(edge[1] - where[node][1], edge[0] - where[node][0]))
+            arrival[node].append((angle, f"{a}->{b}"))
+    for node, seen in arrival.items():   # two arrows meeting a neuron at nearly one point read as one
+        for i, (u, one) in enumerate(seen):
+            for v, other in seen[i + 1:]:
+                assert abs((u - v + 180) % 360 - 180) >= 12, f"{one} and {other} meet {node} together"

@@ -17,6 +17,7 @@ from .. import Reject, SolveContext, Solved, drawer, rule, solver
 from ..effort import Work
 from ..checkers import checker, differences
 from ..common import read_printed
+from .pathsum_layout import choose_bends, problems
 from ...models import Params
 
 Graph = dict[str, Any]
@@ -298,9 +299,12 @@ def _positions(layout: list[list[str]]) -> list[list[Any]]:
 
 
 def _bends(edges: list[list[str]], layout: list[list[str]]) -> list[list[Any]]:
-    """Edges that skip a column bend outwards (up in the upper half, down in the lower), clear of the neurons."""
-    where = {n: (c, r) for n, c, r in _positions(layout)}
-    out, sign = [], 1
+    """Every edge's bend: edges that skip a column bend outwards first (up in the upper half, down
+    in the lower), then whatever `choose_bends` needs so that no edge crosses a neuron or runs
+    into another (if it finds none, rule pathsum_figure_clear redraws the graph)."""
+    nodes = _positions(layout)
+    where = {n: (c, r) for n, c, r in nodes}
+    first, sign = [], 1
     for src, dst in edges:
         bend, span = 0, where[dst][0] - where[src][0]
         if span >= 2:
@@ -308,8 +312,16 @@ def _bends(edges: list[list[str]], layout: list[list[str]]) -> list[list[Any]]:
             if middle == 0:
                 middle, sign = sign, -sign
             bend = (12 * span + 6) * (1 if middle < 0 else -1)
-        out.append([src, dst, bend])
-    return out
+        first.append(bend)
+    bends = choose_bends(nodes, edges, first) or first
+    return [[src, dst, bend] for (src, dst), bend in zip(edges, bends)]
+
+
+@rule("pathsum_figure_clear")
+def pathsum_figure_clear(p: Params) -> bool:
+    """The figure is unambiguous: no arrow passes through a neuron it does not connect, and no
+    two arrows merge at a neuron or run along each other."""
+    return not problems(p["graph"])
 
 
 # --- independent check (examgen check): the answers computed another way --------------------
