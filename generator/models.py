@@ -71,6 +71,7 @@ class Response:
     expression: bool = False             # an exact expression (ln(20/7)) is accepted as well
     unit: str = ""                       # printed after the value ("parameters")
     manual: float = 0.0                  # marks of the part a grader awards by hand (a reason)
+    notation: tuple[str, ...] = ()       # how the printed key writes each label, in LaTeX maths
 
     @property
     def graded(self) -> bool:

@@ -148,7 +148,7 @@ def render_part(instance: Instance, index: int, label: str, marks: float,
     if options and not part.options:  # a numeric part asked as multiple choice: the key gives the label
         answer = f"{s_ctx['correct']}) {answer}"
     elif part.response.kind in NUMERIC:   # the key prints what is graded: each value rounded once
-        answer = _graded(part, instance.solved.answers, answer, marks)
+        answer = check_bank_tex(_graded(part, instance.solved.answers, answer, marks), f"{where}.response")  # notation is bank TeX
     return RenderedPart(label, marks, question, solution.strip(), answer, part.space, bool(options),
                         index, prompt, shown, work, written=hand_marks(part, marks) if options else 0.0)
 

@@ -99,20 +99,20 @@ def test_a_number_is_read_as_students_write_it(demo, tmp_path: Path, written_as:
 def test_an_exact_expression_is_correct_within_the_stated_precision(demo, tmp_path: Path) -> None:
     folder, key, _ = demo
     code = next(iter(key.keys))
-    loss = key.keys[code]["2a"].groups["loss"][0].value
+    loss = key.keys[code]["2"].groups["loss"][0].value
     # an expression with that value: -ln(p) for p = exp(-loss), to many places
     import math
 
     p = Decimal(math.exp(-float(loss))).quantize(Decimal("1e-12"))
-    assert graded_one(demo, tmp_path, code, "2a", f"-ln({p})")["verdict"] == "correct"
-    assert graded_one(demo, tmp_path, code, "2a", f"{loss + Decimal('0.02')}")["verdict"] == "wrong"
+    assert graded_one(demo, tmp_path, code, "2", f"-ln({p})")["verdict"] == "correct"
+    assert graded_one(demo, tmp_path, code, "2", f"{loss + Decimal('0.02')}")["verdict"] == "wrong"
 
 
 def test_a_response_equal_to_a_named_mistake_gets_that_verdict_and_name(demo, tmp_path: Path) -> None:
     from examgen.solvers.mistakes import MISTAKES
 
     code, parts = next(iter(demo[1].keys.items()))
-    for label in ("1a", "2a", "1e"):
+    for label in ("1a", "2", "1e"):
         name, why, groups = parts[label].mistakes[0]
         row = graded_one(demo, tmp_path, code, label, written(groups, parts[label].response.kind))
         assert row["verdict"] == f"mistake: {name}"
@@ -158,7 +158,7 @@ def test_later_shapes_consistent_with_a_wrong_conv1_get_follow_through(demo, tmp
 
 def test_a_graders_marks_are_used_as_given(demo, tmp_path: Path) -> None:
     code, parts = next(iter(demo[1].keys.items()))
-    row = graded_one(demo, tmp_path, code, "2b", "the attention output is a weighted mean", marks="1.5")
+    row = graded_one(demo, tmp_path, code, "3", "the attention output is a weighted mean", marks="1.5")
     assert row["marks"] == "1.5" and row["verdict"] == "manual"
     row = graded_one(demo, tmp_path, code, "1a", key_text(parts["1a"]), marks="0.5")
     assert row["marks"] == "0.5" and "automatic verdict: correct" in row["detail"]
@@ -391,7 +391,7 @@ def test_moodles_responses_report_is_read_slot_by_slot_in_exam_order(demo, tmp_p
     first, second = key.order[:2]
     right = [key_text(p) for p in key.keys[first].values()]
     shape = [int(e.value) for e in key.keys[second]["1b"].groups[next(iter(key.keys[second]["1b"].groups))]]
-    loss = key.keys[second]["2a"]
+    loss = key.keys[second]["2"]
     name, why, wrong = loss.mistakes[0]
     answers = ["-", "; ".join(f"part {i}: {x}" for i, x in enumerate(shape, 1)), "-", "-", "-",
                written(wrong, loss.response.kind), "-"]
@@ -400,7 +400,7 @@ def test_moodles_responses_report_is_read_slot_by_slot_in_exam_order(demo, tmp_p
     result = grade(folder, tmp_path / "moodle.csv", tmp_path / "out")
     by = {(g.student, g.key.label): g for g in result.rows}
     assert {by["ada@example.org", lab].verdict.verdict for lab in key.keys[first]} == {"correct"}
-    assert by["ben@example.org", "2a"].verdict.mistake == name
+    assert by["ben@example.org", "2"].verdict.mistake == name
     assert by["ben@example.org", "1a"].verdict.verdict == "blank"
     if len(key.keys[second]["1b"].groups) == 1:      # a cloze of one shape: read in order
         assert by["ben@example.org", "1b"].verdict.verdict == "correct"
@@ -409,10 +409,10 @@ def test_moodles_responses_report_is_read_slot_by_slot_in_exam_order(demo, tmp_p
 def test_the_report_pdf_and_a_feedback_pdf_per_student_name_marks_and_mistakes(demo, tmp_path: Path) -> None:
     folder, key, _ = demo
     code, parts = next(iter(key.keys.items()))
-    name, why, wrong = parts["2a"].mistakes[0]
+    name, why, wrong = parts["2"].mistakes[0]
     shapes = follow_through_case(parts["1b"])
     rows = [{"code": code, "student": "s-ada", "label": "1a", "response": key_text(parts["1a"])},
-            {"code": code, "student": "s-ada", "label": "2a", "response": written(wrong, parts["2a"].response.kind)},
+            {"code": code, "student": "s-ada", "label": "2", "response": written(wrong, parts["2"].response.kind)},
             {"code": code, "student": "s-ada", "label": "1b",
              "response": "; ".join(f"{n}: {shapes[1][n]}" for n in shapes[0])}]
     result = grade(folder, write_rows(tmp_path / "r.csv", rows), tmp_path / "out")
@@ -425,7 +425,7 @@ def test_the_report_pdf_and_a_feedback_pdf_per_student_name_marks_and_mistakes(d
     text = " ".join(subprocess.run(["pdftotext", "-layout", str(sheet), "-"], capture_output=True, text=True,
                                    check=True).stdout.split())
     assert f"Part 1a: {parts['1a'].marks:g} of {parts['1a'].marks:g} marks" in text
-    assert "Part 2a: 0 of 2 marks" in text and name in text
+    assert "Part 2: 0 of 2 marks" in text and name in text
     assert " ".join(why.split()[1:4]) in text          # the mistake's explanation, in words
     assert "follow-through" in text and "Total:" in text
     summary = subprocess.run(["pdftotext", str(report), "-"], capture_output=True, text=True, check=True).stdout

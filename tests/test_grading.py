@@ -155,5 +155,5 @@ def test_the_issues_five_examples_are_graded_as_their_questions_ask() -> None:
     assert bounds.labels == ("smallest height", "largest height", "smallest width", "largest width")
     explain = _response("zero-lr-expected-loss")     # explain in one or two sentences (10 marks)
     assert explain.manual >= 5 and explain.decimals is not None and explain.decimals <= 4
-    ce = _response("cross-entropy")                 # the demo's 2a: logarithms accepted, precision stated
+    ce = _response("cross-entropy")                 # the demo's 2: logarithms accepted, precision stated
     assert ce.expression and ce.decimals == 2

@@ -19,7 +19,7 @@ def key_text(response: Response, answers: dict[str, Any], by_hand: str = "") -> 
     `window size: $3$; stride: $1$ --- by hand (1 mark): max pooling`. A label keeps its value on
     its line (a tie after the colon)."""
     if response.kind == "values":
-        labels = response.labels or response.answers
+        labels = [f"${n}$" for n in response.notation] or [_label(s) for s in response.labels or response.answers]
         text = "; ".join(_labelled(label, answers[name], response, bool(response.labels))
                          for label, name in zip(labels, response.answers))
     else:
@@ -60,11 +60,12 @@ def _clauses(text: str) -> list[str]:
 
 def _labelled(label: str, value: Any, response: Response, named: bool) -> str:
     """`label: $v$`. A mapping answer (a layer's name → its shape, names that vary per draw) gives
-    `key: $v$` per entry, grouped under its label when the bank names one: `model1 (fc1: $[3, 10]$, ...)`."""
+    `key: $v$` per entry, grouped under its label when the bank names one: `model1 (fc1: $[3, 10]$, ...)`.
+    `label` is already printable: the bank's notation in maths, or a label as text (`_label`)."""
     if isinstance(value, dict):
         entries = [f"{_label(str(key))}:~${_value(v, response)}$" for key, v in value.items()]
-        return f"{_label(label)} ({', '.join(entries)})" if named else "; ".join(entries)
-    return f"{_label(label)}:~${_value(value, response)}$"
+        return f"{label} ({', '.join(entries)})" if named else "; ".join(entries)
+    return f"{label}:~${_value(value, response)}$"
 
 
 def _label(label: str) -> str:
@@ -73,10 +74,12 @@ def _label(label: str) -> str:
 
 
 def _value(value: Any, response: Response) -> str:
+    """A value as the key prints it: a number, a list, or a list of rows as a matrix (a matrix
+    response, or a matrix among labelled values, such as a layer's gradient; issue 25)."""
     if hasattr(value, "tolist") and not isinstance(value, (list, tuple)):
         value = value.tolist()
     if isinstance(value, (list, tuple)):
-        if value and isinstance(value[0], (list, tuple)) and response.kind == "matrix":
+        if value and all(isinstance(row, (list, tuple)) for row in value) and response.kind in ("matrix", "values"):
             body = r" \\ ".join(" & ".join(_number(c, response) for c in row) for row in value)
             return r"\begin{bmatrix} " + body + r" \end{bmatrix}"
         return "[" + ", ".join(_value(v, response) for v in value) + "]"

@@ -1,10 +1,11 @@
-"""A part's `response:` as the bank declares it (models.Response): what the student gives, which
+r"""A part's `response:` as the bank declares it (models.Response): what the student gives, which
 solver answers grade it, at what precision, and what a grader marks by hand.
 
 ```yaml
 response: {type: number, answer: total}                          # a whole number, graded exactly
 response: {type: number, answer: loss, decimals: 2, expression: true}
 response: {type: values, answers: [conv1, pool1], labels: [conv1, pool1]}
+response: {type: values, answers: [y, grad_z], labels: [y, grad_z y], notation: [y, '\nabla_{\mathbf{z}} y']}
 response: {type: matrix, answer: output, decimals: 1}
 response: {type: number, answer: window, manual: 1}              # 1 of the part's marks for the reason
 response: {type: prose}                                          # graded by hand everywhere
@@ -20,7 +21,7 @@ from typing import Any
 from ..models import RESPONSE_KINDS, Response
 from .schema import Problems, unknown_keys
 
-KEYS = {"type", "answer", "answers", "labels", "decimals", "expression", "unit", "manual"}
+KEYS = {"type", "answer", "answers", "labels", "decimals", "expression", "unit", "manual", "notation"}
 VALUED = ("number", "values", "shape", "matrix", "expression")
 
 
@@ -45,6 +46,9 @@ def parse_response(problems: Problems, data: Any, where: str, marks: float | Non
     labels = _strings(problems, data.get("labels", []), f"{field}.labels")
     if kind == "values" and labels and len(labels) != len(answers):
         problems.add(f"{field}.labels", f"{len(labels)} labels for {len(answers)} answers")
+    notation = _strings(problems, data.get("notation", []), f"{field}.notation")
+    if notation and len(notation) != len(answers):   # labels are what students type; notation what the key prints
+        problems.add(f"{field}.notation", f"{len(notation)} notations for {len(answers)} answers")
     decimals = data.get("decimals")
     if decimals is not None and (isinstance(decimals, bool) or not isinstance(decimals, int) or not 0 <= decimals <= 6):
         problems.add(f"{field}.decimals", "expected a whole number of places from 0 to 6")
@@ -53,7 +57,7 @@ def parse_response(problems: Problems, data: Any, where: str, marks: float | Non
     if kind == "choice" and not has_options and not answers:
         problems.add(field, "a choice response needs options (or mistakes that make them)")
     return Response(kind, answers, labels, decimals, bool(data.get("expression", False)),
-                    str(data.get("unit", "")), manual)
+                    str(data.get("unit", "")), manual, notation)
 
 
 def _names(problems: Problems, data: dict, field: str) -> tuple[str, ...]:

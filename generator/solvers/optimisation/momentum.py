@@ -49,12 +49,14 @@ def torch_momentum(p: Params, ctx: object) -> list[list[float]]:
 
 @solver("momentum_quadratic")
 def momentum_quadratic(p: Params, ctx: SolveContext) -> Solved:
-    """Each step's gradient, velocity and position, exact (`examgen check` runs torch's SGD beside it)."""
+    """Each step's gradient, velocity and position, exact (`examgen check` runs torch's SGD beside it):
+    the answers g_1, v_1, theta_1, ... (the question asks for all three after each step) and theta_final."""
     rows = momentum_steps(p)
     if any(g == 0 for g in rows[0]["g"]):
         raise Reject("the start is already at the minimum along an axis")
     table = [{k: [float(x) for x in row[k]] for k in row} for row in rows]
-    return Solved(answers={"theta_final": table[-1]["theta"]}, work={"trace": table},
+    each = {f"{k}_{i}": row[k] for i, row in enumerate(table, 1) for k in ("g", "v", "theta")}
+    return Solved(answers={**each, "theta_final": table[-1]["theta"]}, work={"trace": table},
                   effort=momentum_effort(p))
 
 
@@ -88,14 +90,17 @@ def check_against_torch_sgd(p: Params, solved: Solved) -> list[str]:
 
 @checker("momentum_quadratic")
 def check_momentum_quadratic(p: Params, solved: Solved) -> list[str]:
-    """v ← μv − ηg, θ ← θ + v in floats, with g from central differences of f."""
+    """v ← μv − ηg, θ ← θ + v in floats, with g from central differences of f; every step's answers."""
     theta = [float(t) for t in p["theta0"]]
     velocity = [0.0] * len(theta)
-    for _ in range(p["steps"]):
+    problems = []
+    for step in range(1, p["steps"] + 1):
         grads = [central_difference(lambda t, i=i: _quadratic_term(p, i, t), theta[i]) for i in range(len(theta))]
         velocity = [p["mu"] * v - p["lr"] * g for v, g in zip(velocity, grads)]
         theta = [t + v for t, v in zip(theta, velocity)]
-    return differences("theta_final", solved.answers["theta_final"], theta, FD_TOL)
+        for name, seen in (("g", grads), ("v", velocity), ("theta", theta)):
+            problems += differences(f"{name}_{step}", solved.answers[f"{name}_{step}"], seen, FD_TOL)
+    return problems + differences("theta_final", solved.answers["theta_final"], theta, FD_TOL)
 
 
 def _quadratic_term(p: Params, i: int, t: float) -> float:
