@@ -45,10 +45,10 @@ def test_a_hand_marked_share_reads_as_one_short_clause_after_the_values() -> Non
     graded = key_text(replace(pooling, manual=0.0), {"w": 3, "s": 1})
     assert graded == "window~size:~$3$; stride:~$1$"
     extra = hand_marked(r"max pooling, window $3 \times 3$, stride 1", graded)
-    assert key_text(pooling, {"w": 3, "s": 1}, extra) == graded + "~--- by hand (2 marks):~max pooling"
+    assert key_text(pooling, {"w": 3, "s": 1}, extra) == graded + "~--- by hand (2~marks):~max pooling"
     distance = Response("number", ("W",), (), 1, manual=1)
     assert hand_marked("$W(P, Q) = 0.6$", "$0.6$") == ""
-    assert key_text(distance, {"W": 0.6}) == "$0.6$~--- by hand (1 mark):~see the marking guide"
+    assert key_text(distance, {"W": 0.6}) == "$0.6$~--- by hand (1~mark):~see the marking guide"
     assert hand_marked(r"$\eta_t = \eta_0 c^{t}$; $\eta_{3} = 0.06$", "rates:~$[0.060000]$") == r"$\eta_t = \eta_0 c^{t}$"
 
 

@@ -26,7 +26,7 @@ def key_text(response: Response, answers: dict[str, Any], by_hand: str = "") -> 
         shown = [_value(answers[name], response) for name in response.answers]
         text = f"${shown[0]}$" if shown else ""
     unit = f" {response.unit}" if response.unit else ""
-    marks = f"{response.manual:g} mark{'s' if response.manual != 1 else ''}"
+    marks = f"{response.manual:g}~mark{'s' if response.manual != 1 else ''}"
     manual = f"~--- by hand ({marks}):~{by_hand or 'see the marking guide'}" if response.manual else ""
     return text + unit + manual
 
