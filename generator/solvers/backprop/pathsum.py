@@ -272,7 +272,12 @@ def pathsum_graph(rng: random.Random, params: Params, hidden: tuple[int, int] = 
                 pool += [n for c in layout[:col - 1] for n in c]
             edges += [[src, node] for src in [first, *rng.sample(pool, min(k - 1, len(pool)))]]
     _feed_unused(rng, layout, edges)
-    return {"nodes": _positions(layout), "edges": _bends(edges, layout)}
+    first = _first_bends(edges, layout)
+    graph = {"nodes": _positions(layout), "edges": [[s, d, b] for (s, d), b in zip(edges, first)]}
+    if pathsum_graph_workable({"graph": graph}):   # the bend search only for a graph the rules keep
+        bends = choose_bends(graph["nodes"], edges, first) or first
+        graph["edges"] = [[src, dst, bend] for (src, dst), bend in zip(edges, bends)]
+    return graph
 
 
 def _feed_unused(rng: random.Random, layout: list[list[str]], edges: list[list[str]]) -> None:
@@ -298,12 +303,12 @@ def _positions(layout: list[list[str]]) -> list[list[Any]]:
     return [[n, c, round(r - (len(col) - 1) / 2 + shift(c), 1)] for c, col in enumerate(layout) for r, n in enumerate(col)]
 
 
-def _bends(edges: list[list[str]], layout: list[list[str]]) -> list[list[Any]]:
-    """Every edge's bend: edges that skip a column bend outwards first (up in the upper half, down
-    in the lower), then whatever `choose_bends` needs so that no edge crosses a neuron or runs
-    into another (if it finds none, rule pathsum_figure_clear redraws the graph)."""
-    nodes = _positions(layout)
-    where = {n: (c, r) for n, c, r in nodes}
+def _first_bends(edges: list[list[str]], layout: list[list[str]]) -> list[float]:
+    """Every edge's preferred bend: edges that skip a column bend outwards (up in the upper half,
+    down in the lower). The drawer then asks `choose_bends` for whatever else keeps every edge off
+    the neurons it does not connect and apart from the others (if it finds none, rule
+    pathsum_figure_clear redraws the graph)."""
+    where = {n: (c, r) for n, c, r in _positions(layout)}
     first, sign = [], 1
     for src, dst in edges:
         bend, span = 0, where[dst][0] - where[src][0]
@@ -313,8 +318,7 @@ def _bends(edges: list[list[str]], layout: list[list[str]]) -> list[list[Any]]:
                 middle, sign = sign, -sign
             bend = (12 * span + 6) * (1 if middle < 0 else -1)
         first.append(bend)
-    bends = choose_bends(nodes, edges, first) or first
-    return [[src, dst, bend] for (src, dst), bend in zip(edges, bends)]
+    return first
 
 
 @rule("pathsum_figure_clear")

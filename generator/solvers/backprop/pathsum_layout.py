@@ -8,7 +8,10 @@ which TikZ makes a cubic Bézier leaving a at θ to the chord and entering b at 
 from __future__ import annotations
 
 import math
-from typing import Any, Iterator, Optional
+from collections.abc import Iterator
+from typing import Any
+
+import numpy as np
 
 Point = tuple[float, float]
 COLUMN_CM, ROW_CM, RADIUS_CM = 2.2, -1.8, 0.35   # the template's `n[1] * 2.2`, `n[2] * -1.8`, 7 mm circles
@@ -27,10 +30,15 @@ def centres(nodes: list[list[Any]]) -> dict[str, Point]:
     return {n: (c * COLUMN_CM, r * ROW_CM) for n, c, r in nodes}
 
 
-def curve(a: Point, b: Point, bend: float) -> list[Point]:
-    """Points along `(a) to[bend left=bend] (b)`, from a's circle to b's: TikZ leaves a's border at
-    `bend` to the chord of the centres, enters b's at -bend, and puts the control points 0.3915 of
-    the border-to-border distance out, at the same angles to the border-to-border chord."""
+_T = np.linspace(0.0, 1.0, SAMPLES + 1)[:, None]
+_WEIGHTS = np.hstack([(1 - _T) ** 3, 3 * (1 - _T) ** 2 * _T, 3 * (1 - _T) * _T ** 2, _T ** 3])  # Bernstein, per t
+
+
+def curve(a: Point, b: Point, bend: float) -> np.ndarray:
+    """Points along `(a) to[bend left=bend] (b)`, from a's circle to b's (SAMPLES + 1 rows of x, y):
+    TikZ leaves a's border at `bend` to the chord of the centres, enters b's at -bend, and puts the
+    control points 0.3915 of the border-to-border distance out, at the same angles to the
+    border-to-border chord."""
     turn = math.radians(bend)
     chord = math.atan2(b[1] - a[1], b[0] - a[0])
     p0 = (a[0] + RADIUS_CM * math.cos(chord + turn), a[1] + RADIUS_CM * math.sin(chord + turn))
@@ -38,27 +46,21 @@ def curve(a: Point, b: Point, bend: float) -> list[Point]:
     inner, reach = math.atan2(p3[1] - p0[1], p3[0] - p0[0]), 0.3915 * math.dist(p0, p3)
     p1 = (p0[0] + reach * math.cos(inner + turn), p0[1] + reach * math.sin(inner + turn))
     p2 = (p3[0] - reach * math.cos(inner - turn), p3[1] - reach * math.sin(inner - turn))
-    return [_bezier(p0, p1, p2, p3, i / SAMPLES) for i in range(SAMPLES + 1)]
+    return _WEIGHTS @ np.array([p0, p1, p2, p3])
 
 
-def _bezier(p0: Point, p1: Point, p2: Point, p3: Point, t: float) -> Point:
-    s = 1 - t
-    w0, w1, w2, w3 = s * s * s, 3 * s * s * t, 3 * s * t * t, t * t * t
-    return (w0 * p0[0] + w1 * p1[0] + w2 * p2[0] + w3 * p3[0], w0 * p0[1] + w1 * p1[1] + w2 * p2[1] + w3 * p3[1])
-
-
-def through_nodes(points: list[Point], ends: tuple[str, str], where: dict[str, Point]) -> list[str]:
+def through_nodes(points: np.ndarray, ends: tuple[str, str], where: dict[str, Point]) -> list[str]:
     """The neurons, other than its own two, that an arrow comes too close to."""
     near = RADIUS_CM + CLEARANCE_CM
-    xs, ys = [p[0] for p in points], [p[1] for p in points]
-    box = (min(xs) - near, min(ys) - near, max(xs) + near, max(ys) + near)
-    return [n for n, c in where.items() if n not in ends and box[0] < c[0] < box[2] and box[1] < c[1] < box[3]
-            and any(math.dist(p, c) < near for p in points)]
+    low, high = points.min(axis=0) - near, points.max(axis=0) + near
+    return [n for n, c in where.items() if n not in ends and low[0] < c[0] < high[0] and low[1] < c[1] < high[1]
+            and bool((np.hypot(points[:, 0] - c[0], points[:, 1] - c[1]) < near).any())]
 
 
-def _leaving(points: list[Point], node: Point) -> float:
+def _leaving(points: np.ndarray, node: Point) -> float:
     """The direction, seen from a node's centre, in which an arrow meets its circle (degrees)."""
-    p = points[0] if math.dist(points[0], node) < math.dist(points[-1], node) else points[-1]
+    first, last = points[0], points[-1]
+    p = first if math.dist(first, node) < math.dist(last, node) else last
     return math.degrees(math.atan2(p[1] - node[1], p[0] - node[0]))
 
 
@@ -66,35 +68,41 @@ def _angle(u: float, v: float) -> float:
     return abs((u - v + 180) % 360 - 180)
 
 
-def _heading(points: list[Point], i: int) -> float:
-    j, k = max(i - 1, 0), min(i + 1, len(points) - 1)
-    return math.degrees(math.atan2(points[k][1] - points[j][1], points[k][0] - points[j][0]))
+def _headings(points: np.ndarray) -> np.ndarray:
+    """Each point's direction of travel along the arrow (degrees), from its two neighbours."""
+    n = len(points)
+    before, after = np.clip(np.arange(n) - 1, 0, n - 1), np.clip(np.arange(n) + 1, 0, n - 1)
+    step = points[after] - points[before]
+    return np.degrees(np.arctan2(step[:, 1], step[:, 0]))
 
 
-def run_together(p: list[Point], q: list[Point], skip: list[Point]) -> bool:
+def run_together(p: np.ndarray, q: np.ndarray, skip: list[Point]) -> bool:
     """Whether two arrows run along each other somewhere (near and near-parallel), away from
-    the neurons in `skip` where they may meet."""
+    the neurons in `skip` where they may meet: some point of p, away from them, has its nearest
+    point of q closer than TOGETHER_CM, both heading within PARALLEL_DEG of one line."""
     if not _boxes_meet(p, q):
         return False
-    far = RADIUS_CM + 0.3
-    for i, a in enumerate(p):
-        if any(math.dist(a, s) < far for s in skip):
-            continue
-        gap, j = min((math.dist(a, b), k) for k, b in enumerate(q))
-        if gap < TOGETHER_CM:
-            turn = _angle(_heading(p, i), _heading(q, j))
-            if min(turn, 180 - turn) < PARALLEL_DEG:
-                return True
-    return False
+    ps, qs = p, q
+    keep = np.ones(len(ps), dtype=bool)
+    for s in skip:
+        keep &= np.hypot(ps[:, 0] - s[0], ps[:, 1] - s[1]) >= RADIUS_CM + 0.3
+    if not keep.any():
+        return False
+    gaps = np.hypot(ps[keep, None, 0] - qs[None, :, 0], ps[keep, None, 1] - qs[None, :, 1])
+    nearest = gaps.argmin(axis=1)
+    close = gaps[np.arange(len(nearest)), nearest] < TOGETHER_CM
+    if not close.any():
+        return False
+    turn = np.abs((_headings(ps)[keep][close] - _headings(qs)[nearest[close]] + 180) % 360 - 180)
+    return bool((np.minimum(turn, 180 - turn) < PARALLEL_DEG).any())
 
 
-def _boxes_meet(p: list[Point], q: list[Point]) -> bool:
+def _boxes_meet(p: np.ndarray, q: np.ndarray) -> bool:
     """Whether the two point sets' bounding boxes, widened by TOGETHER_CM, overlap (a quick no)."""
-    return all(min(c[k] for c in p) - TOGETHER_CM <= max(c[k] for c in q)
-               and min(c[k] for c in q) - TOGETHER_CM <= max(c[k] for c in p) for k in (0, 1))
+    return bool(((p.min(axis=0) - TOGETHER_CM <= q.max(axis=0)) & (q.min(axis=0) - TOGETHER_CM <= p.max(axis=0))).all())
 
 
-def clash(one: tuple[str, str, list[Point]], other: tuple[str, str, list[Point]], where: dict[str, Point]) -> bool:
+def clash(one: tuple[str, str, np.ndarray], other: tuple[str, str, np.ndarray], where: dict[str, Point]) -> bool:
     """Whether two drawn arrows can be mistaken for one: they meet a shared neuron at nearly the
     same point of its circle, or run along each other."""
     shared = {one[0], one[1]} & {other[0], other[1]}
@@ -113,7 +121,7 @@ def problems(graph: dict[str, Any]) -> list[str]:
     return found
 
 
-def choose_bends(nodes: list[list[Any]], edges: list[list[str]], first: list[float]) -> Optional[list[float]]:
+def choose_bends(nodes: list[list[Any]], edges: list[list[str]], first: list[float]) -> list[float] | None:
     """A bend for every edge such that the figure has no `problems`, the gentlest curves that do
     (`first[i]` tried first, then straight, then ever larger bends either way); None if the search
     finds none in time."""
