@@ -54,7 +54,7 @@ def _working(layer: Layer, shape: list[int]) -> str:
     k, s, p = window(layer)
     parts = []
     for axis, size in enumerate(shape[-2:]):
-        parts.append(f"\\left\\lfloor \\frac{{{size} + 2\\cdot {p[axis]} - {k[axis]}}}{{{s[axis]}}} \\right\\rfloor + 1"
+        parts.append(f"\\lfloor ({size} + 2\\cdot {p[axis]} - {k[axis]})/{s[axis]} \\rfloor + 1"
                      f" = {out_size(size, k[axis], s[axis], p[axis])}")
     return parts[0] if parts[0] == parts[1] else f"{parts[0]},\\quad {parts[1]}"
 
