@@ -116,7 +116,7 @@ def test_a_roster_of_latin_names_runs_no_xelatex(tmp_path: Path, monkeypatch: py
     def no_xelatex(*_: object) -> None:
         raise AssertionError("XeLaTeX ran for names pdflatex sets")
 
-    monkeypatch.setattr("examgen.tex.names.compile_xelatex", no_xelatex)
+    monkeypatch.setattr("examgen.compile.compile_xelatex", no_xelatex)
     roster = roster_file(tmp_path, [("s1", "José Müller"), ("s2", "Zoë Ångström")])
     folder = build(BuildOptions(spec=DEMO, seed=7, out=tmp_path / "out", roster=roster)).folder
     assert "José Müller" in pdf_pages_text(folder / "students" / "s1" / "exam.pdf")[0]

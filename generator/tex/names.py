@@ -18,10 +18,8 @@ from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
 
-from ..compile import Job, compile_xelatex
 from ..errors import SetupError
 from ..models import Student
-from ..render import render_document
 from .latexfmt import tex
 
 NAMES = "examgen-names"    # the sheet's job name in the build folder: examgen-names.pdf
@@ -182,6 +180,8 @@ def sheet_source(names: list[str]) -> str:
     faces = [r.face for n in names for w in ("Bold", "Regular") for r in runs(n, w)]
     commands = sheet_faces(faces)
     entries = [SheetName(typeset(n, "Bold", commands), typeset(n, "Regular", commands)) for n in names]
+    from ..render import render_document   # here, not above: a roster check needs only the fonts
+
     return render_document("names.tex.j2", faces=list(commands.values()), names=entries)
 
 
@@ -206,6 +206,8 @@ def write_sheet(folder: Path, students: list[Student]) -> Path | None:
         return None
     source = folder / f"{NAMES}.tex"
     source.write_text(sheet_source(names), encoding="utf-8")
+    from ..compile import Job, compile_xelatex
+
     return compile_xelatex(Job(source, "students' names"))
 
 
