@@ -59,12 +59,26 @@ def xelatex() -> str:
     return found
 
 
-def compile_xelatex(job: Job) -> Path:
-    """Compile one generated .tex with XeLaTeX, as confined as pdflatex (the same environment, no
-    shell escape, its reads checked); one pass. Its fonts are named by file (tex/names.py)."""
+def compile_xelatex(job: Job, pages: list[str]) -> list[Path]:
+    """Typeset one generated .tex with XeLaTeX, as confined as pdflatex (the same environment, no
+    shell escape, its reads checked), to XDV; then one PDF per page range (`pages`, "1-2"...), each
+    made by xdvipdfmx with only the glyphs of its own pages in its fonts: <stem>-1.pdf, ...
+    One XeLaTeX pass. Its fonts are named by file (tex/names.py)."""
     _pass(job, [xelatex(), "-no-shell-escape", "-no-parse-first-line", "-interaction=nonstopmode", "-halt-on-error",
-                "-file-line-error-style", "-recorder", f"-jobname={job.tex.stem}", job.tex.name])
-    return job.tex.with_suffix(".pdf")
+                "-file-line-error-style", "-recorder", "-no-pdf", f"-jobname={job.tex.stem}", job.tex.name])
+    folder, xdv = job.tex.parent, job.tex.with_suffix(".xdv").name
+    outputs = [job.tex.with_name(f"{job.tex.stem}-{n}.pdf") for n in range(1, len(pages) + 1)]
+
+    def convert(pair: tuple[str, Path]) -> None:
+        done = subprocess.run([str(Path(xelatex()).with_name("xdvipdfmx")), "-q", "-s", pair[0], "-o", pair[1].name,
+                               xdv], cwd=folder, env=_env(folder), stdin=subprocess.DEVNULL, capture_output=True,
+                              text=True, timeout=TIMEOUT_BASE_S, check=False)
+        if done.returncode != 0 or not pair[1].exists():
+            raise LatexError(f"{job.label}: xdvipdfmx failed: {(done.stderr or done.stdout).strip()[:200]}")
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        list(pool.map(convert, zip(pages, outputs)))
+    return outputs
 
 
 def _env(folder: Path) -> dict[str, str]:

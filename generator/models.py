@@ -14,7 +14,7 @@ class Student:
 
     id: str
     name: str
-    name_page: int = 0   # the page of the name's bold form in examgen-names.pdf (0: pdflatex sets it)
+    name_page: int = 0   # the number n of its own examgen-names-<n>.pdf (0: pdflatex sets the name)
 
 
 @dataclass(frozen=True)

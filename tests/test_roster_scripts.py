@@ -18,7 +18,7 @@ from examgen.inputs.roster import load_roster, printable_chars
 from examgen.models import Student
 from examgen.quality.layout import pdf_pages_text
 from examgen.tex import names
-from examgen.tex.names import place_names, runs
+from examgen.tex.names import place_names, runs, script_of
 
 DEMO = ROOT / "bank" / "exams" / "demo.yaml"
 needs_tex = pytest.mark.skipif(shutil.which("pdflatex") is None, reason="needs TeX (make test installs it)")
@@ -71,7 +71,7 @@ def test_each_script_gets_a_face_that_holds_it() -> None:
 def test_only_names_pdflatex_cannot_set_go_to_the_sheet() -> None:
     students = [Student(i, n) for i, n in SCRIPTS]
     placed = place_names(students, printable_chars())
-    assert [s.name_page for s in placed] == [1, 3, 5, 7, 9, 11, 13, 15, 0]   # Zoë is pdflatex's
+    assert [s.name_page for s in placed] == [1, 2, 3, 4, 5, 6, 7, 8, 0]   # Zoë is pdflatex's
 
 
 def test_a_letter_no_font_holds_is_one_roster_line(tmp_path: Path) -> None:
@@ -109,6 +109,28 @@ def test_names_in_eight_scripts_print_on_cover_headers_and_key(tmp_path: Path) -
         assert "Student:" in line and name in line, (sid, line)
     published = {p.name for p in folder.rglob("*")}
     assert not any(n.startswith("examgen-names") for n in published), sorted(published)
+    for sid, _ in SCRIPTS:   # no glyph of another student's name in a student's own files' fonts
+        held = "".join(mapped_text(pdf) for pdf in (folder / "students" / sid).glob("*.pdf"))
+        others = {c for other, name in SCRIPTS if other != sid for c in name if script_of(c) not in (None, "LATIN")}
+        leaked = sorted(others - set(dict(SCRIPTS)[sid]) & set(held))
+        assert not leaked, (sid, leaked)
+
+
+def mapped_text(pdf: Path) -> str:
+    """Every character the names' fonts map glyphs to (the ToUnicode CMaps of XeLaTeX's Type0
+    fonts; pdfTeX's own fonts are Type1, and their maths holds Greek letters of its own), as text."""
+    import pikepdf
+
+    found = []
+    with pikepdf.open(pdf) as doc:
+        for obj in doc.objects:
+            if isinstance(obj, pikepdf.Dictionary) and obj.get("/Subtype") == "/Type0" and "/ToUnicode" in obj:
+                cmap = obj.ToUnicode.read_bytes().decode("latin-1")
+                for hexes in re.findall(r"<([0-9A-Fa-f]{4,})>\s*(?:\n|$)", cmap, re.M):
+                    found.append(bytes.fromhex(hexes).decode("utf-16-be", errors="ignore"))
+                found += [bytes.fromhex(h).decode("utf-16-be", errors="ignore")
+                          for h in re.findall(r"<[0-9A-Fa-f]+>\s*<([0-9A-Fa-f]{4,})>", cmap)]
+    return "".join(found)
 
 
 @needs_tex

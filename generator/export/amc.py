@@ -25,7 +25,7 @@ from ..inputs.schema import is_slug
 from ..models import ExamSpec, Student
 from ..render import render_document
 from ..tex.latexfmt import person
-from ..tex.names import NAMES, place_names, write_sheet
+from ..tex.names import place_names, write_sheet
 from .figures import Figures
 from .items import ExportBuild, ExportVariant, Item, ItemPart
 from .qti import slug, unique
@@ -40,7 +40,7 @@ LISTING = re.compile(r"\\begin\{(lstlisting|verbatim)\}(\[[^\]]*\])?(.*?)\\end\{
 def write_amc(build: ExportBuild, out: Path, figures: Figures) -> list[Path]:
     """`<spec>-amc.tex`: run `auto-multiple-choice prepare --mode s` on it (see tests/test_export_amc.py)."""
     spec = build.spec
-    students, sheet = _names(build, out)
+    students, sheets = _names(build, out)
     variants = [{"group": f"v{v.number:03d}", "code": v.code, "questions": _questions(v, spec),
                  "student": f"{person(students[v.student_id])} ({escape_latex(v.student_id)})" if v.student_id else "",
                  "association": _association(v.student_id) if v.student_id else ""}
@@ -50,22 +50,21 @@ def write_amc(build: ExportBuild, out: Path, figures: Figures) -> list[Path]:
                           seed=build.seed, variants=variants)
     path = out / f"{spec.id}-amc.tex"
     path.write_text(tex, encoding="utf-8")
-    return [path, *([sheet] if sheet else [])]
+    return [path, *sheets]
 
 
-def _names(build: ExportBuild, out: Path) -> tuple[dict[str, Student], Path | None]:
-    """The roster's students by id, each name pdflatex (AMC's engine) cannot set placed on the
-    names' sheet, which XeLaTeX typesets beside the AMC source (examgen-names.pdf; None if no
-    name needs it), as the build does (tex/names.py)."""
+def _names(build: ExportBuild, out: Path) -> tuple[dict[str, Student], list[Path]]:
+    """The roster's students by id, each name pdflatex (AMC's engine) cannot set numbered for its
+    own PDF, which XeLaTeX typesets beside the AMC source (examgen-names-<n>.pdf), as the build
+    does (tex/names.py)."""
     students = place_names([Student(v.student_id, v.student_name or "") for v in build.variants if v.student_id],
                            printable_chars())
-    if not any(s.name_page for s in students):
-        return {s.id: s for s in students}, None
+    copies = []
     with tempfile.TemporaryDirectory() as scratch:
-        made = write_sheet(Path(scratch), students)
-        sheet = out / f"{NAMES}.pdf"
-        shutil.copyfile(made, sheet)
-    return {s.id: s for s in students}, sheet
+        for made in write_sheet(Path(scratch), students):
+            copies.append(out / made.name)
+            shutil.copyfile(made, copies[-1])
+    return {s.id: s for s in students}, copies
 
 
 def _association(student_id: str) -> str:

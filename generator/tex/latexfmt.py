@@ -130,10 +130,10 @@ def tex(text: Any) -> str:
 
 
 def person(student: Any, bold: bool = False) -> str:
-    """A student's name: as text where pdflatex sets it, else its page of the names XeLaTeX set
-    (tex/names.py: the bold form on `name_page`, the regular one on the next)."""
+    """A student's name: as text where pdflatex sets it, else the PDF of it XeLaTeX set
+    (tex/names.py: examgen-names-<name_page>.pdf, page 1 bold, page 2 regular)."""
     if getattr(student, "name_page", 0):
-        return f"\\examgenname{{{int(student.name_page) + (0 if bold else 1)}}}"
+        return f"\\examgenname{{{int(student.name_page)}}}{{{1 if bold else 2}}}"
     return tex(student.name)
 
 

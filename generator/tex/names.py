@@ -2,9 +2,10 @@
 
 pdflatex prints what its T1/TS1 fonts hold (inputs/roster.printable_chars): Western European
 names. Any other name (Vietnamese, Greek, Cyrillic, Chinese, Japanese, Korean, Arabic, Hebrew,
-Devanagari...) is typeset once per build by XeLaTeX with Debian's Noto fonts, each on a page of
-its own in `examgen-names.pdf` beside the documents, and the documents place that page where the
-name goes (`\\examgenname`), so the exam's own run stays one pdflatex run. A roster of names
+Devanagari...) is typeset once per build by XeLaTeX with Debian's Noto fonts, and each name
+becomes a PDF of its own beside the documents (examgen-names-<n>.pdf, cut from the one run by
+xdvipdfmx, so its fonts hold that name's glyphs only), which the documents place where the name
+goes (`\\examgenname`), so the exam's own run stays one pdflatex run. A roster of names
 pdflatex can set costs nothing: no XeLaTeX run, no picture.
 
 A name is split into runs of one script; each run gets the Noto face for its script (Latin Modern
@@ -22,7 +23,7 @@ from ..errors import SetupError
 from ..models import Student
 from .latexfmt import tex
 
-NAMES = "examgen-names"    # the sheet's job name in the build folder: examgen-names.pdf
+NAMES = "examgen-names"    # the sheet's job name in the build folder: examgen-names-<n>.pdf, one per name
 NOTO = (Path("/usr/share/fonts/truetype/noto"), Path("/usr/share/fonts/opentype/noto"))
 LATIN_MODERN = Path("/usr/share/texmf/fonts/opentype/public/lm")   # Debian's fonts-lmodern
 INSTALL = "run `make setup` (installs XeLaTeX and Debian's Noto fonts)"
@@ -186,29 +187,27 @@ def sheet_source(names: list[str]) -> str:
 
 
 def place_names(students: list[Student], printable: frozenset[int]) -> list[Student]:
-    """The students, each whose name pdflatex cannot set given the page of its bold form on the
-    sheet (the regular form is the next page); the others unchanged."""
-    placed, page = [], 1
+    """The students, each whose name pdflatex cannot set numbered (`name_page`: 1, 2, ...) for its
+    own PDF, examgen-names-<n>.pdf (page 1 bold, page 2 regular); the others unchanged."""
+    placed: list[Student] = []
     for student in students:
-        if needs_sheet(student.name, printable):
-            placed.append(replace(student, name_page=page))
-            page += 2
-        else:
-            placed.append(student)
+        number = sum(1 for s in placed if s.name_page) + 1
+        placed.append(replace(student, name_page=number) if needs_sheet(student.name, printable) else student)
     return placed
 
 
-def write_sheet(folder: Path, students: list[Student]) -> Path | None:
-    """Typeset the placed students' names into FOLDER/examgen-names.pdf with XeLaTeX (None when
-    no name needs it). A letter no face holds stops the run (\\tracinglostchars=3)."""
+def write_sheet(folder: Path, students: list[Student]) -> list[Path]:
+    """Typeset the numbered students' names with one XeLaTeX run into FOLDER/examgen-names-<n>.pdf,
+    one PDF per name, so a student's paper carries no glyph of another student's name in its
+    fonts (none when no name needs it). A letter no face holds stops the run (\\tracinglostchars=3)."""
     names = [s.name for s in students if s.name_page]
     if not names:
-        return None
+        return []
     source = folder / f"{NAMES}.tex"
     source.write_text(sheet_source(names), encoding="utf-8")
     from ..compile import Job, compile_xelatex
 
-    return compile_xelatex(Job(source, "students' names"))
+    return compile_xelatex(Job(source, "students' names"), [f"{2 * n - 1}-{2 * n}" for n in range(1, len(names) + 1)])
 
 
 def check_fonts(name: str) -> str | None:
