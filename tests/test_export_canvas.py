@@ -153,6 +153,19 @@ def test_the_manifest_lists_every_file_and_each_quiz_depends_on_its_meta(tmp_pat
         assert meta.findtext("c:title", namespaces=NS) == assessment.get("title")
 
 
+def test_each_variant_s_quiz_is_seen_only_by_the_students_it_is_assigned_to(tmp_path: Path) -> None:
+    """Several variants (one per student): published, a quiz shows only to its overrides, never to
+    the whole course (a student would see the other variants, and a roster's names); one variant
+    is the course's quiz."""
+    build = _sampled(DEMO)
+    assert len(build.variants) > 1
+    several = {m.findtext("c:only_visible_to_overrides", namespaces=NS) for _, m in _quizzes(_package(build, tmp_path))}
+    one = replace(build, variants=build.variants[:1])
+    alone = {m.findtext("c:only_visible_to_overrides", namespaces=NS)
+             for _, m in _quizzes(_package(one, tmp_path / "one"))}
+    assert several == {"true"} and alone == {"false"}
+
+
 @pytest.mark.parametrize("spec", SPECS, ids=lambda p: p.stem)
 def test_each_part_is_its_canvas_question_type_worth_its_marks(spec: Path, tmp_path: Path) -> None:
     build = _sampled(spec)

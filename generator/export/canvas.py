@@ -22,7 +22,9 @@ Canvas's `question_type`, `points_possible` (the part's marks) and `original_ans
 - open parts, and a part's share graded by hand (`ItemPart.manual`) → `essay_question`;
 - every item's worked solution is its general feedback (`general_fb`, Canvas's "neutral comments"),
   the model answer first for an essay, the answer last for the others. Quizzes are written with
-  `hide_results` = always, so students see no feedback until the instructor lets them.
+  `hide_results` = always, so students see no feedback until the instructor lets them; with several
+  variants, `only_visible_to_overrides` = true, so each quiz is seen only by the students it is
+  assigned to (one per student with a roster), never by the whole course.
 
 Multiple answers: Canvas scores every multiple-answers question with partial credit
 (Quizzes::QuizQuestion::MultipleAnswersQuestion, UserAnswer#score): each correct option ticked earns
@@ -375,7 +377,10 @@ def assessment_meta(build: ExportBuild, variant: ExportVariant, quiz: str, point
                       ("show_correct_answers", "false"), ("anonymous_submissions", "false"),
                       ("could_be_locked", "false"), ("allowed_attempts", "1"), ("one_question_at_a_time", "false"),
                       ("cant_go_back", "false"), ("available", "false"), ("one_time_results", "false"),
-                      ("show_correct_answers_last_attempt", "false"), ("only_visible_to_overrides", "false")):
+                      ("show_correct_answers_last_attempt", "false"),
+                      # several variants: each quiz is seen only by the students it is assigned to,
+                      # so publishing one never shows a student another variant or a classmate's name
+                      ("only_visible_to_overrides", "true" if len(build.variants) > 1 else "false")):
         etree.SubElement(root, f"{{{CANVAS}}}{tag}").text = text
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
 
