@@ -14,6 +14,7 @@ from typing import Any
 
 from ..errors import RenderError, SpecError
 from ..inputs.roster import name_problem
+from ..render import hand_marks
 from ..models import (ExamSpec, Instance, Part, RenderedOption, RenderedPart, RenderedQuestion, Student, Variant,
                       variant_digits, variant_name)
 from ..write.answer_key import describe
@@ -158,7 +159,7 @@ def _part(number: int, part: RenderedPart, instance: Instance, optional: bool) -
     common = dict(label=label, own=clean(source.label or ""), marks=part.marks, optional=optional,
                   question=clean(part.prompt or part.question),
                   solution=clean(part.work if part.options else part.solution), answer=answer)
-    manual = _scaled_manual(source, part.marks)
+    manual = hand_marks(source, part.marks)
     if part.options:
         choices = tuple(RenderedOption(clean(o.text), o.correct, clean(o.why)) for o in part.options)
         return ItemPart(kind="choice", choices=choices, multiple=source.multiple, manual=manual, **common)
@@ -168,13 +169,6 @@ def _part(number: int, part: RenderedPart, instance: Instance, optional: bool) -
         kind = "numeric" if len(values) == 1 else "numeric-multi"
         return ItemPart(kind=kind, values=tuple(values), manual=manual, **common)
     return ItemPart(kind="open", **common)
-
-
-def _scaled_manual(part: Part, marks: float) -> float:
-    """The part's hand-graded marks, rescaled when the spec gives the part other marks."""
-    if not part.response.manual or not part.marks:
-        return 0.0
-    return round(part.response.manual * marks / part.marks * 2) / 2
 
 
 def _check_convertible(instance: Instance, texts: list[str]) -> None:

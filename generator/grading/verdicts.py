@@ -13,6 +13,7 @@ from decimal import Decimal
 from typing import Any
 
 from ..models import Response, Template
+from ..render import hand_marks
 from . import responses as read
 from .expected import Expected, expected_values
 
@@ -73,7 +74,7 @@ def part_key(template: Template, index: int, code: str, label: str, marks: float
     part = template.parts[index]
     response = part.response
     own = part.label or "main"
-    manual = round(response.manual * marks / part.marks * 2) / 2 if response.manual and part.marks else 0.0
+    manual = hand_marks(part, marks)
     key = PartKey(code, label, own, template.id, int(re.match(r"\d*", label).group() or 0), marks, manual, response)
     if options is not None:   # shown as multiple choice (a choice part, or `as: multiple-choice`)
         key.response = Response("choice", manual=response.manual)
