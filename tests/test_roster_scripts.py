@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import os
 import re
 import shutil
 import unicodedata
@@ -14,14 +15,15 @@ import pytest
 from examgen.build import BuildOptions, build
 from examgen.errors import SetupError
 from examgen.inputs.paths import ROOT
-from examgen.inputs.roster import load_roster, printable_chars
+from examgen.inputs.roster import printable_chars
 from examgen.models import Student
 from examgen.quality.layout import pdf_pages_text
 from examgen.tex import names
 from examgen.tex.names import place_names, runs, script_of
 
 DEMO = ROOT / "bank" / "exams" / "demo.yaml"
-needs_tex = pytest.mark.skipif(shutil.which("pdflatex") is None, reason="needs TeX (make test installs it)")
+needs_tex = pytest.mark.skipif(shutil.which("pdflatex") is None and not os.environ.get("CI"),
+                               reason="needs TeX (make test installs it; CI never skips)")
 
 # Latin with every kind of diacritic (Vietnamese's stacked ones included), Greek, Cyrillic,
 # Chinese, Japanese (kanji and kana), Korean, Arabic and Hebrew.
@@ -74,14 +76,6 @@ def test_only_names_pdflatex_cannot_set_go_to_the_sheet() -> None:
     assert [s.name_page for s in placed] == [1, 2, 3, 4, 5, 6, 7, 8, 0]   # Zoë is pdflatex's
 
 
-def test_a_letter_no_font_holds_is_one_roster_line(tmp_path: Path) -> None:
-    roster = roster_file(tmp_path, [("s1", "Ada"), ("s2", "Ada \U0001F600")])
-    with pytest.raises(Exception) as err:
-        load_roster(roster)
-    assert str(err.value) == (f"{roster}: roster line 3: name 'Ada \U0001F600': character '\U0001F600' (U+1F600) "
-                              "cannot be printed: no installed font for names holds it")
-
-
 def test_a_missing_font_says_how_to_install_it(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(names, "NOTO", (Path("/nonexistent"),))
     with pytest.raises(SetupError, match=r"character 'И' \(U\+0418\) cannot be printed: no font for cyrillic "
@@ -126,7 +120,7 @@ def mapped_text(pdf: Path) -> str:
         for obj in doc.objects:
             if isinstance(obj, pikepdf.Dictionary) and obj.get("/Subtype") == "/Type0" and "/ToUnicode" in obj:
                 cmap = obj.ToUnicode.read_bytes().decode("latin-1")
-                for hexes in re.findall(r"<([0-9A-Fa-f]{4,})>\s*(?:\n|$)", cmap, re.M):
+                for hexes in re.findall(r"<([0-9A-Fa-f]{4,})>\s*(?:\n|$)", cmap, re.MULTILINE):
                     found.append(bytes.fromhex(hexes).decode("utf-16-be", errors="ignore"))
                 found += [bytes.fromhex(h).decode("utf-16-be", errors="ignore")
                           for h in re.findall(r"<[0-9A-Fa-f]+>\s*<([0-9A-Fa-f]{4,})>", cmap)]
