@@ -16,7 +16,7 @@ from ..checkers import checker, differences
 from ..handwork import layer_params as params_by_formula, stack_shapes
 from ..mistakes import mistake
 from ..effort import Work
-from .shapes import conv_stack, count_work, layer_shape_map, shape_work, trace
+from .shapes import _layer_map_problems, conv_stack, count_work, layer_shape_map, shape_work, trace
 from ...inputs.layers import Layer, module, pair
 from ...models import Params
 
@@ -281,9 +281,8 @@ def check_two_models(p: Params, solved: Solved) -> list[str]:
         layers = p[name]
         problems += differences(f"{name}_params", solved.answers[f"{name}_params"], sum(map(params_by_formula, layers)))
         problems += differences(f"{name}_shapes", solved.answers[f"{name}_shapes"], stack_shapes(shape, layers))
-        named, names = solved.answers[f"{name}_layers"], [layer["name"] for layer in layers]
-        problems += ([f"{name}_layers: solver names {list(named)}, the model's layers are {names}"] if list(named) != names
-                     else differences(f"{name}_layers", list(named.values()), stack_shapes(shape, layers)))
+        problems += _layer_map_problems(f"{name}_layers", solved.answers[f"{name}_layers"], layers,
+                                        [{"shape": s} for s in stack_shapes(shape, layers)])
         fate = run_by_formula(new, layers)
         if (solved.answers[f"{name}_new"] is None) != isinstance(fate, str):
             problems.append(f"{name}_new: solver gives {solved.answers[f'{name}_new']}, formula gives {fate}")

@@ -1,6 +1,7 @@
 """Receptive field of a stack of 2-D convolutions, per axis, checked by autograd on a real stack."""
 from __future__ import annotations
 
+import math
 import random
 from typing import Any
 
@@ -82,7 +83,7 @@ def receptive_field_stack(p: Params, ctx: SolveContext) -> Solved:
     if measured != field:
         raise AssertionError(f"recursion {field} != autograd {measured}")
     return Solved(answers={"field": field, "field_height": field[0], "field_width": field[1]},   # one per blank
-                  work={"steps_h": steps[0], "steps_w": steps[1], "field_autograd": measured}, effort=work.total)
+                  work={"steps_h": steps[0], "steps_w": steps[1]}, effort=work.total)
 
 
 @drawer("receptive_conv_stack")
@@ -149,17 +150,15 @@ def _field_with(layers: list[dict[str, Any]], axis: int, jump_of: Any, extra: An
                    for i, layer in enumerate(layers))
 
 
-def _stride_product(layers: list[dict[str, Any]], start: int, stop: int) -> int:
-    out = 1
-    for layer in layers[start:stop]:
-        out *= layer["stride"]
-    return out
+def _jump(layers: list[dict[str, Any]], i: int, start: int = 0) -> int:
+    """The product of the strides of layers start .. i - 1."""
+    return math.prod(layer["stride"] for layer in layers[start:i])
 
 
 @mistake("rf_full_filters", "Adds each filter's whole size $F_k$ (times the stride product) instead of $F_k - 1$.")
 def rf_full_filters(p: Params, s: Solved, ctx: SolveContext) -> list[int]:
     layers = p["layers"]
-    return [_field_with(layers, a, lambda i: _stride_product(layers, 0, i), whole=True) for a in range(2)]
+    return [_field_with(layers, a, lambda i: _jump(layers, i), whole=True) for a in range(2)]
 
 
 @mistake("rf_padding_added", "Adds each layer's padding on both sides, $2P_k$ (times the stride product), as if "
@@ -168,7 +167,7 @@ def rf_padding_added(p: Params, s: Solved, ctx: SolveContext) -> list[int] | Non
     layers = p["layers"]
     if all(_padding(layer, a) == 0 for layer in layers for a in range(2)):
         return None
-    return [_field_with(layers, a, lambda i: _stride_product(layers, 0, i), lambda layer, ax: 2 * _padding(layer, ax))
+    return [_field_with(layers, a, lambda i: _jump(layers, i), lambda layer, ax: 2 * _padding(layer, ax))
             for a in range(2)]
 
 
@@ -183,4 +182,4 @@ def rf_previous_stride_only(p: Params, s: Solved, ctx: SolveContext) -> list[int
          "stride out (an off-by-one in the product's index).")
 def rf_first_stride_left_out(p: Params, s: Solved, ctx: SolveContext) -> list[int]:
     layers = p["layers"]
-    return [_field_with(layers, a, lambda i: _stride_product(layers, 1, i)) for a in range(2)]
+    return [_field_with(layers, a, lambda i: _jump(layers, i, start=1)) for a in range(2)]

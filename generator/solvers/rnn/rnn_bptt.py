@@ -65,9 +65,6 @@ def spectra(W: list[list[float]]) -> dict[str, Any]:
     return {"singular_values": sv, "eig_moduli": moduli, "radius": moduli[0]}
 
 
-CASES = ("explode", "vanish", "misleading")
-
-
 def case_of(s: dict[str, Any]) -> str:
     """explode (rho > 1), vanish (rho and the largest singular value < 1), or misleading
     (rho < 1 although the largest singular value is above 1; the reverse cannot happen)."""
